@@ -1,0 +1,95 @@
+"""Bank business days and month arithmetic for due dates.
+
+A ``BankCalendar`` is a frozenset of holidays plus the Saturday/Sunday weekend. Due dates that fall
+on a non-business day move to the next business day ("prorrogação para o primeiro dia útil
+subsequente"); a business day never moves.
+
+``anbima_calendar()`` returns the ANBIMA national bank calendar from the data file ``ANBIMA.cal``
+that the ``bizdays`` package ships (2000-01-01 to 2099-12-31, one ISO date per line plus the
+weekend day names). It only *locates* the package with ``importlib.util.find_spec`` (which does not
+import it: importing bizdays pulls pandas and costs ~0.4 s) and reads that static package data
+once; the result is cached for the life of the process. This is the one read in ``portal.domain``
+and it reads installed package data, not user input or the network.
+"""
+
+import functools
+import importlib.util
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from portal.domain.errors import CalendarUnavailable
+
+_ONE_DAY = timedelta(days=1)
+_SATURDAY = 5
+_WEEKEND_NAMES = frozenset({"saturday", "sunday"})
+
+
+@dataclass(frozen=True, slots=True)
+class BankCalendar:
+    """Business days: Monday to Friday except the given holidays."""
+
+    holidays: frozenset[date]
+    name: str = "custom"
+
+    def is_business_day(self, day: date) -> bool:
+        """True when ``day`` is Monday to Friday and not a holiday."""
+        return day.weekday() < _SATURDAY and day not in self.holidays
+
+    def following(self, day: date) -> date:
+        """``day`` itself if it is a business day, otherwise the next business day."""
+        while not self.is_business_day(day):
+            day += _ONE_DAY
+        return day
+
+
+def days_in_month(year: int, month: int) -> int:
+    """Number of days of ``month`` in ``year`` (Gregorian)."""
+    if month == 12:
+        return 31
+    return (date(year, month + 1, 1) - date(year, month, 1)).days
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, clamped to the month's end (31 Jan + 1 → 28/29 Feb).
+
+    Always computed from the anchor, never chained, so 31 Jan + 2 is 31 Mar, not 28 Mar.
+    """
+    years, month_index = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month_index + 1
+    return date(year, month, min(day.day, days_in_month(year, month)))
+
+
+def parse_holiday_file(text: str, name: str) -> frozenset[date]:
+    """Parse the bizdays ``.cal`` format: one ISO date per line and the weekend day names.
+
+    Blank lines are ignored. Raises ``CalendarUnavailable(name)`` on any other line, including a
+    weekday other than Saturday or Sunday (this calendar only models a Saturday/Sunday weekend).
+    """
+    holidays: set[date] = set()
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.lower() in _WEEKEND_NAMES:
+            continue
+        try:
+            holidays.add(date.fromisoformat(line))
+        except ValueError:
+            raise CalendarUnavailable(name) from None
+    return frozenset(holidays)
+
+
+@functools.cache
+def anbima_calendar() -> BankCalendar:
+    """The ANBIMA national bank calendar, read once from bizdays' bundled ``ANBIMA.cal``.
+
+    Raises ``CalendarUnavailable("ANBIMA")`` if bizdays is not installed or the file is missing.
+    """
+    spec = importlib.util.find_spec("bizdays")
+    if spec is None or spec.origin is None:
+        raise CalendarUnavailable("ANBIMA")
+    path = Path(spec.origin).with_name("ANBIMA.cal")
+    try:
+        text = path.read_text(encoding="ascii")
+    except OSError:
+        raise CalendarUnavailable("ANBIMA") from None
+    return BankCalendar(parse_holiday_file(text, "ANBIMA"), "ANBIMA")
