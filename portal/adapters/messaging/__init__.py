@@ -1,0 +1,53 @@
+"""SMS and WhatsApp: a :class:`TextMessageSender` protocol, the dev outbox, and a stub.
+
+There is no real provider yet: development writes to the outbox, production refuses with
+:class:`TextMessagingUnavailable`. ``init_messaging`` keeps the sender in
+``app.extensions["text_sender"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from portal.adapters.messaging.base import (
+    CHANNELS,
+    TextDeliveryError,
+    TextMessageError,
+    TextMessageSender,
+    TextMessagingUnavailable,
+)
+from portal.adapters.messaging.outbox import OutboxTextSender
+from portal.adapters.messaging.unavailable import UnavailableTextSender
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+__all__ = [
+    "CHANNELS",
+    "OutboxTextSender",
+    "TextDeliveryError",
+    "TextMessageError",
+    "TextMessageSender",
+    "TextMessagingUnavailable",
+    "UnavailableTextSender",
+    "build_text_sender",
+    "init_messaging",
+]
+
+EXTENSION_KEY = "text_sender"
+
+
+def build_text_sender(config: Mapping[str, Any]) -> TextMessageSender:
+    backend = config["TEXT_MESSAGE_BACKEND"]
+    if backend == "outbox":
+        if config.get("PORTAL_ENV") == "production":
+            raise ValueError("the development outbox cannot be used in production")
+        return OutboxTextSender(config["DEV_OUTBOX_DIR"])
+    if backend == "none":
+        return UnavailableTextSender()
+    raise ValueError(f"unknown TEXT_MESSAGE_BACKEND {backend!r}")
+
+
+def init_messaging(app: Flask) -> None:
+    app.extensions[EXTENSION_KEY] = build_text_sender(app.config)

@@ -1,0 +1,109 @@
+"""What the portal needs from a payment provider, whatever the provider is.
+
+Two implementations: Stripe (production) and a sandbox (the embedded default: a real,
+scannable static Pix BR Code and a stand-in for the hosted card page). Providers speak in
+our own terms: :class:`ProviderPayment` with a :class:`PaymentStatus` from the domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from portal.domain.payments import PaymentStatus
+
+
+class ProviderError(Exception):
+    """The provider could not be reached or refused the call (retry later)."""
+
+
+class InvalidSignature(ValueError):
+    """A webhook whose signature does not verify (or is too old): answer 400."""
+
+
+@dataclass(frozen=True)
+class Payee:
+    """Who receives the money: shown before the Pix code, encoded in static codes."""
+
+    name: str
+    cnpj: str
+    city: str
+    pix_key: str | None
+
+
+@dataclass(frozen=True)
+class ProviderPayment:
+    """The provider's view of one payment attempt."""
+
+    provider_ref: str  # Stripe: the PaymentIntent id (Pix) or Checkout Session id (card)
+    status: PaymentStatus
+    amount_cents: int
+    currency: str = "brl"
+    amount_received_cents: int | None = None
+    payment_intent_id: str | None = None
+    pix_payload: str | None = None  # the BR Code ("copia e cola")
+    expires_at: datetime | None = None
+    checkout_url: str | None = None
+    refunded_cents: int = 0
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """A verified provider event, mapped to the payment it concerns (if any)."""
+
+    event_id: str
+    type: str
+    created: datetime
+    payment: ProviderPayment | None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def create_pix(
+        self,
+        *,
+        amount_cents: int,
+        description: str,
+        payee: Payee,
+        metadata: Mapping[str, str],
+        expires_at: datetime,
+        idempotency_key: str,
+    ) -> ProviderPayment:
+        """A Pix charge whose BR Code is ready to show (status ``awaiting``)."""
+
+    def create_card_checkout(
+        self,
+        *,
+        amount_cents: int,
+        description: str,
+        payee: Payee,
+        metadata: Mapping[str, str],
+        success_url: str,
+        cancel_url: str,
+        expires_at: datetime,
+        idempotency_key: str,
+    ) -> ProviderPayment:
+        """A hosted card page to redirect the payer to (``checkout_url``)."""
+
+    def retrieve(self, provider_ref: str) -> ProviderPayment:
+        """The provider's current view (used before expiring, and to reconcile)."""
+
+    def cancel(self, provider_ref: str, *, idempotency_key: str) -> ProviderPayment:
+        """Stop an open attempt (cancel the PaymentIntent / expire the Checkout Session).
+
+        If the provider says it already succeeded, the returned status says so.
+        """
+
+    def refund(self, payment_intent_id: str, amount_cents: int, *, idempotency_key: str) -> str:
+        """Refund (part of) a payment; returns the provider's refund id."""
+
+    def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
+        """Verify the signature on the raw body and map the event; ``InvalidSignature``."""
+
+    def undelivered_events(self, since: datetime) -> list[ProviderEvent]:
+        """Events the provider failed to deliver to us since ``since`` (reconciliation)."""
