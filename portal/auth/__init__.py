@@ -1,0 +1,1 @@
+"""Authentication plumbing: tokens, one-time codes, sessions, decorators, rate limits."""

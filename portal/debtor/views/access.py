@@ -1,0 +1,381 @@
+"""Getting in: request a magic link, open a link (GET shows a button, POST uses it), the
+identity check, one-time codes and logout. Requirements: ../shared/notes/security.md §A, §B.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.auth.limits import hit_identifier, ip_limit
+from portal.auth.session import DEBTOR, log_in, log_out, mark_step_up
+from portal.auth.tokens import new_browser_nonce, token_hash
+from portal.debtor import bp
+from portal.debtor.forms import (
+    BirthDateCheckForm,
+    CodeForm,
+    DocumentCheckForm,
+    EnterForm,
+    LinkRequestForm,
+)
+from portal.extensions import db
+from portal.http import request_actor
+from portal.models import AccessLink, Channel, CodePurpose, LinkPurpose
+from portal.services.access import (
+    check_identity,
+    consume_magic_link,
+    find_link,
+    identifier_key,
+    link_event,
+    request_magic_link,
+    usable,
+)
+from portal.services.audit import record_event
+from portal.services.clock import now_utc
+from portal.services.codes import CodeUnavailable, masked_destination, send_code, verify_code
+
+NONCE_COOKIE = "link_nonce"
+NO_REFERRER = {"Referrer-Policy": "no-referrer"}
+
+
+def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:
+    """Pages that carry a token in their URL never leak it in a Referer (A13)."""
+    return render_template(template, **context), status, NO_REFERRER
+
+
+def _link_failure(link: AccessLink | None, why: str) -> tuple[str, int, dict[str, str]]:
+    """One page for expired, used, locked, revoked and tampered links (A11)."""
+    record_event(
+        db.session,
+        request_actor(),
+        "link.failed",
+        subject=("access_link", link.id) if link else None,
+        details={"why": why, **({"debtor_id": link.debtor_id} if link else {})},
+    )
+    db.session.commit()
+    return _page("debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None))
+
+
+def _identity_form(debtor_has_birth_date: bool) -> tuple[str, Any]:
+    method = request.values.get("metodo", "documento")
+    if method == "nascimento" and debtor_has_birth_date:
+        return "birth_date", BirthDateCheckForm()
+    return "document", DocumentCheckForm()
+
+
+def _identity_answer(method: str, form: Any) -> str:
+    if method == "birth_date":
+        return str(form.birth_date.data.isoformat())
+    return str(form.digits.data).strip()
+
+
+# --- self-service request -------------------------------------------------------------
+
+
+@bp.post("/entrar")
+@ip_limit("RATELIMIT_LINK_REQUEST_IP")
+def request_link() -> Response | tuple[str, int]:
+    form = LinkRequestForm()
+    if not form.validate_on_submit():
+        return render_template("public/home/index.html", form=form), 400
+    nonce = new_browser_nonce()
+    identifier = str(form.identifier.data)
+    if hit_identifier("RATELIMIT_LINK_REQUEST_IDENTIFIER", identifier_key(identifier)):
+        ttl = timedelta(minutes=current_app.config["MAGIC_LINK_TTL_MINUTES"])
+        request_magic_link(
+            db.session,
+            identifier,
+            actor=request_actor(),
+            browser_nonce=nonce,
+            ttl=ttl,
+            now=now_utc(),
+        )
+    else:
+        record_event(db.session, request_actor(), "link.request_limited")
+    db.session.commit()
+    response = redirect(url_for("debtor.link_sent"), code=303)
+    # Binds the link to this browser (A6): set on every request, known or not (A10).
+    response.set_cookie(
+        NONCE_COOKIE,
+        nonce,
+        max_age=current_app.config["MAGIC_LINK_TTL_MINUTES"] * 60,
+        path="/entrar",
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+@bp.get("/entrar/enviado")
+def link_sent() -> str:
+    return render_template(
+        "debtor/access/link-sent.html", minutes=current_app.config["MAGIC_LINK_TTL_MINUTES"]
+    )
+
+
+# --- magic links ----------------------------------------------------------------------
+
+
+@bp.get("/entrar/<token>")
+def magic_link(token: str) -> tuple[str, int, dict[str, str]]:
+    """Opening never uses the link: a scanner that fetches it (even with JS) changes nothing."""
+    link = find_link(db.session, token, LinkPurpose.MAGIC)
+    if link is None or not usable(link, now_utc()):
+        return _link_failure(link, "unusable")
+    link_event(db.session, request_actor(), "link.opened", link)
+    db.session.commit()
+    return _page("debtor/access/enter.html", form=EnterForm(), action=request.path)
+
+
+@bp.post("/entrar/<token>")
+@ip_limit("RATELIMIT_AUTH_IP")
+def magic_link_use(token: str) -> Response | tuple[str, int, dict[str, str]]:
+    now = now_utc()
+    link = find_link(db.session, token, LinkPurpose.MAGIC)
+    if link is None or not usable(link, now):
+        return _link_failure(link, "unusable")
+    nonce = request.cookies.get(NONCE_COOKIE, "")
+    same_browser = bool(nonce) and hmac.compare_digest(
+        token_hash(nonce), link.browser_nonce_hash or ""
+    )
+    if not same_browser:
+        # Another browser: identity check and a one-time code before the link is used (A6).
+        session.clear()
+        session["pending"] = {"link_id": link.id, "kba": False, "code_id": None}
+        link_event(db.session, request_actor(), "link.opened_elsewhere", link)
+        db.session.commit()
+        return redirect(url_for("debtor.confirm_identity"), code=303)
+    if not consume_magic_link(db.session, link, actor=request_actor(), now=now):
+        db.session.commit()
+        return _page("debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None))
+    return _sign_in(link, "magic_link", clear_nonce=True)
+
+
+def _sign_in(link: AccessLink, method: str, *, clear_nonce: bool = False) -> Response:
+    debtor = link.debtor
+    log_in(DEBTOR, debtor, method=method)
+    if link.creditor_id:
+        session["creditor_id"] = link.creditor_id
+    record_event(
+        db.session,
+        request_actor(),
+        "auth.login",
+        subject=("debtor", debtor.id),
+        details={"method": method, "link_id": link.id},
+    )
+    db.session.commit()
+    response = redirect(url_for("debtor.home"), code=303)  # token-free URL (A13)
+    if clear_nonce:
+        response.delete_cookie(NONCE_COOKIE, path="/entrar")
+    return response
+
+
+def _pending_link() -> AccessLink | None:
+    pending = session.get("pending")
+    if not isinstance(pending, dict):
+        return None
+    link = db.session.get(AccessLink, pending.get("link_id"))
+    return link if link is not None and usable(link, now_utc()) else None
+
+
+@bp.route("/entrar/confirmar", methods=["GET", "POST"])
+@ip_limit("RATELIMIT_AUTH_IP")
+def confirm_identity() -> Response | tuple[str, int, dict[str, str]]:
+    link = _pending_link()
+    if link is None:
+        session.pop("pending", None)
+        return _link_failure(None, "no_pending_sign_in")
+    method, form = _identity_form(link.debtor.birth_date is not None)
+    status, error = 200, None
+    if request.method == "POST" and form.validate_on_submit():
+        now = now_utc()
+        result = check_identity(
+            db.session, link, method, _identity_answer(method, form), actor=request_actor(), now=now
+        )
+        if result.locked:
+            session.pop("pending", None)
+            db.session.commit()
+            return _page(
+                "debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None)
+            )
+        if result.passed:
+            try:
+                code = send_code(
+                    db.session,
+                    link.debtor,
+                    purpose=CodePurpose.SIGN_IN,
+                    channel=Channel.EMAIL,
+                    ttl=_code_ttl(),
+                    actor=request_actor(),
+                    now=now,
+                )
+            except CodeUnavailable:
+                db.session.commit()
+                return _link_failure(link, "no_channel_for_code")
+            session["pending"] = {"link_id": link.id, "kba": True, "code_id": code.id}
+            db.session.commit()
+            return redirect(url_for("debtor.enter_code"), code=303)
+        db.session.commit()
+        status = 400
+        error = _("Os dados não conferem. Você ainda tem %(n)s tentativas.", n=result.attempts_left)
+    elif request.method == "POST":
+        status = 400
+    return _page(
+        "debtor/access/identity.html",
+        status,
+        form=form,
+        method=method,
+        error=error,
+        action=url_for("debtor.confirm_identity"),
+        creditor=None,
+        allow_birth_date=link.debtor.birth_date is not None,
+    )
+
+
+def _code_ttl() -> timedelta:
+    return timedelta(minutes=current_app.config["OTP_TTL_MINUTES"])
+
+
+@bp.route("/entrar/codigo", methods=["GET", "POST"])
+@ip_limit("RATELIMIT_AUTH_IP")
+def enter_code() -> Response | tuple[str, int, dict[str, str]]:
+    link = _pending_link()
+    pending = session.get("pending") or {}
+    if link is None or not pending.get("kba") or not pending.get("code_id"):
+        session.pop("pending", None)
+        return _link_failure(link, "no_pending_code")
+    form = CodeForm()
+    status, error = 200, None
+    if request.method == "POST" and form.validate_on_submit():
+        now = now_utc()
+        if verify_code(
+            db.session,
+            pending["code_id"],
+            link.debtor_id,
+            str(form.code.data),
+            actor=request_actor(),
+            now=now,
+        ):
+            if consume_magic_link(db.session, link, actor=request_actor(), now=now):
+                response = _sign_in(link, "magic_link+kba+otp", clear_nonce=True)
+                mark_step_up()
+                return response
+            db.session.commit()
+            return _link_failure(link, "race")
+        db.session.commit()
+        status, error = (
+            400,
+            _("Código incorreto ou vencido. Confira o e-mail mais recente ou peça um novo código."),
+        )
+    elif request.method == "POST":
+        status = 400
+    return _page(
+        "debtor/access/code.html",
+        status,
+        form=form,
+        error=error,
+        destination=masked_destination(link.debtor, Channel.EMAIL),
+        action=url_for("debtor.enter_code"),
+        resend=url_for("debtor.resend_code"),
+    )
+
+
+@bp.post("/entrar/codigo/reenviar")
+@ip_limit("RATELIMIT_AUTH_IP")
+def resend_code() -> Response | tuple[str, int, dict[str, str]]:
+    link = _pending_link()
+    pending = session.get("pending") or {}
+    if link is None or not pending.get("kba"):
+        return _link_failure(link, "no_pending_code")
+    if hit_identifier("RATELIMIT_CODE_REQUEST", f"debtor:{link.debtor_id}"):
+        code = send_code(
+            db.session,
+            link.debtor,
+            purpose=CodePurpose.SIGN_IN,
+            channel=Channel.EMAIL,
+            ttl=_code_ttl(),
+            actor=request_actor(),
+            now=now_utc(),
+        )
+        session["pending"] = {**pending, "code_id": code.id}
+        flash(_("Enviamos um novo código."), "success")
+    else:
+        record_event(
+            db.session,
+            request_actor(),
+            "code.request_limited",
+            details={"debtor_id": link.debtor_id},
+        )
+        flash(_("Você pediu muitos códigos. Aguarde alguns minutos e tente de novo."), "warning")
+    db.session.commit()
+    return redirect(url_for("debtor.enter_code"), code=303)
+
+
+# --- reminder links (SMS, WhatsApp, e-mail from the company) ---------------------------
+
+
+@bp.route("/a/<token>", methods=["GET", "POST"])
+@ip_limit("RATELIMIT_AUTH_IP")
+def reminder_link(token: str) -> Response | tuple[str, int, dict[str, str]]:
+    """Shows only the creditor's name until the identity check passes (A15)."""
+    now = now_utc()
+    link = find_link(db.session, token, LinkPurpose.REMINDER)
+    if link is None or not usable(link, now):
+        return _link_failure(link, "unusable")
+    g.creditor = link.creditor
+    method, form = _identity_form(link.debtor.birth_date is not None)
+    status, error = 200, None
+    if request.method == "GET":
+        link_event(db.session, request_actor(), "link.opened", link)
+        db.session.commit()
+    elif form.validate_on_submit():
+        result = check_identity(
+            db.session, link, method, _identity_answer(method, form), actor=request_actor(), now=now
+        )
+        if result.passed:
+            return _sign_in(link, "access_link+kba")
+        db.session.commit()
+        if result.locked:
+            return _page(
+                "debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None)
+            )
+        status = 400
+        error = _("Os dados não conferem. Você ainda tem %(n)s tentativas.", n=result.attempts_left)
+    else:
+        status = 400
+    return _page(
+        "debtor/access/identity.html",
+        status,
+        form=form,
+        method=method,
+        error=error,
+        action=request.path,
+        creditor=link.creditor,
+        allow_birth_date=link.debtor.birth_date is not None,
+    )
+
+
+# --- leaving ----------------------------------------------------------------------------
+
+
+@bp.post("/sair")
+def logout() -> Response:
+    if current_user.is_authenticated and current_user.is_debtor:
+        record_event(
+            db.session, request_actor(), "auth.logout", subject=("debtor", current_user.id)
+        )
+        log_out()
+        db.session.commit()
+    else:
+        session.clear()
+    flash(_("Você saiu do portal. Até logo!"), "success")
+    response = redirect(url_for("public.index"), code=303)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

@@ -1,0 +1,127 @@
+"""Meus acordos: list, detail with each installment's status, documents, cancellation."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from portal.auth.decorators import debtor_required
+from portal.debtor import bp
+from portal.debtor.forms import CancelForm
+from portal.domain.agreements import OPEN_STATES, installment_display
+from portal.extensions import db
+from portal.http import request_actor
+from portal.models import Agreement, Document, DocumentStatus
+from portal.services.agreements import can_cancel, cancel_by_debtor
+from portal.services.clock import now_utc, today_br
+from portal.services.payments import next_payable
+from portal.services.policies import policy_of
+
+
+def _own_agreement(agreement_id: int) -> Agreement:
+    """The debtor's own agreement; anybody else's is a 404 (never a 403)."""
+    agreement = db.session.scalar(
+        sa.select(Agreement).where(Agreement.id == agreement_id, Agreement.debtor_id == g.debtor.id)
+    )
+    if agreement is None:
+        abort(404)
+    g.creditor = agreement.creditor
+    return agreement
+
+
+@bp.get("/acordos")
+@debtor_required
+def agreements() -> str:
+    rows = list(
+        db.session.scalars(
+            sa.select(Agreement)
+            .where(Agreement.debtor_id == g.debtor.id)
+            .order_by(Agreement.created_at.desc())
+        )
+    )
+    today = today_br()
+    next_due = {
+        a.id: next((i for i in a.installments if not i.is_paid and i.status == "pending"), None)
+        for a in rows
+    }
+    return render_template(
+        "debtor/agreements/index.html",
+        agreements=rows,
+        next_due=next_due,
+        today=today,
+        open_states={s.value for s in OPEN_STATES},
+    )
+
+
+@bp.get("/acordos/<int:agreement_id>")
+@debtor_required
+def agreement(agreement_id: int) -> str:
+    agreement = _own_agreement(agreement_id)
+    rule = policy_of(agreement.policy_version).breach
+    today = today_br()
+    rows = [
+        (installment, *installment_display(installment.due_date, installment.is_paid, today, rule))
+        for installment in agreement.installments
+    ]
+    documents = list(
+        db.session.scalars(
+            sa.select(Document).where(Document.agreement_id == agreement.id).order_by(Document.id)
+        )
+    )
+    any_late = any(status.value == "late" for _i, status, _d in rows)
+    return render_template(
+        "debtor/agreements/show.html",
+        agreement=agreement,
+        rows=rows,
+        documents=documents,
+        rule=rule,
+        can_cancel=can_cancel(agreement),
+        any_late=any_late,
+        payable=next_payable(agreement),
+        open_states={s.value for s in OPEN_STATES},
+    )
+
+
+@bp.route("/acordos/<int:agreement_id>/cancelar", methods=["GET", "POST"])
+@debtor_required
+def cancel(agreement_id: int) -> Response | tuple[str, int]:
+    agreement = _own_agreement(agreement_id)
+    if not can_cancel(agreement):
+        flash(
+            _("Este acordo não pode mais ser cancelado pelo portal. Fale com a empresa."), "warning"
+        )
+        return redirect(url_for("debtor.agreement", agreement_id=agreement.id), code=303)
+    form = CancelForm()
+    if form.validate_on_submit():
+        cancel_by_debtor(db.session, agreement, actor=request_actor(), now=now_utc())
+        db.session.commit()
+        flash(_("Acordo cancelado. Suas pendências voltaram a ficar em aberto."), "success")
+        return redirect(url_for("debtor.home"), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("debtor/agreements/cancel.html", agreement=agreement, form=form), status
+
+
+@bp.get("/acordos/<int:agreement_id>/documentos/<int:document_id>")
+@debtor_required
+def document(agreement_id: int, document_id: int) -> Response | tuple[str, int]:
+    """Sends a stored PDF; never renders one (rendering happens once, in a task)."""
+    agreement = _own_agreement(agreement_id)
+    row = db.session.scalar(
+        sa.select(Document)
+        .where(Document.id == document_id, Document.agreement_id == agreement.id)
+        .options(sa.orm.undefer(Document.content))
+    )
+    if row is None:
+        abort(404)
+    if row.status != DocumentStatus.READY or row.content is None:
+        return render_template(
+            "debtor/agreements/document-pending.html", agreement=agreement, document=row
+        ), 202
+    names = {"terms": "termo-de-acordo", "receipt": "comprovante", "discharge": "termo-de-quitacao"}
+    filename = f"{names.get(row.kind, 'documento')}-{agreement.id}.pdf"
+    response = Response(row.content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

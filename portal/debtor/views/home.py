@@ -1,0 +1,39 @@
+"""Minhas pendências: every open item, itemised, grouped by creditor, with a clear total."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import g, render_template, session
+
+from portal.auth.decorators import debtor_required
+from portal.debtor import bp
+from portal.domain.agreements import OPEN_STATES
+from portal.extensions import db
+from portal.models import Agreement, Creditor
+from portal.services.clock import today_br
+from portal.services.pendencias import debtor_pendencias
+
+
+@bp.get("/inicio")
+@debtor_required
+def home() -> str:
+    debtor = g.debtor
+    groups = debtor_pendencias(db.session, debtor, today_br())
+    open_agreements = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Agreement)
+        .where(
+            Agreement.debtor_id == debtor.id,
+            Agreement.state.in_([state.value for state in OPEN_STATES]),
+        )
+    )
+    creditor_id = session.get("creditor_id")
+    if creditor_id:
+        g.creditor = db.session.get(Creditor, creditor_id)
+    return render_template(
+        "debtor/home/index.html",
+        debtor=debtor,
+        groups=groups,
+        total_cents=sum(group.total_cents for group in groups),
+        open_agreements=open_agreements or 0,
+    )

@@ -1,0 +1,162 @@
+"""Paying an installment: Pix (our own QR page) or card (the provider's hosted page).
+
+The return pages of the card flow never mark anything paid: only provider events (webhooks)
+and the reconciliation job do (security.md C13).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from portal.adapters.payments.base import ProviderError
+from portal.auth.decorators import debtor_required
+from portal.auth.limits import ip_limit
+from portal.debtor import bp
+from portal.debtor.forms import SendStepUpForm
+from portal.domain.pix import InvalidBRCode, parse_brcode
+from portal.extensions import db
+from portal.http import request_actor
+from portal.models import Agreement, Installment, Payment
+from portal.services.clock import now_utc
+from portal.services.payments import PaymentUnavailable, start_payment
+from portal.services.pix_qr import qr_svg
+
+PAYABLE_METHODS = ("pix", "card")
+
+
+def _own_installment(agreement_id: int, number: int) -> Installment:
+    agreement = db.session.get(Agreement, agreement_id)
+    if agreement is None or agreement.debtor_id != g.debtor.id:
+        abort(404)
+    installment = next((i for i in agreement.installments if i.number == number), None)
+    if installment is None:
+        abort(404)
+    g.creditor = agreement.creditor
+    return installment
+
+
+def _own_payment(payment_id: int) -> Payment:
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.agreement.debtor_id != g.debtor.id:
+        abort(404)
+    g.creditor = payment.agreement.creditor
+    return payment
+
+
+@bp.post("/acordos/<int:agreement_id>/pagamentos/<int:number>/<method>")
+@debtor_required
+@ip_limit("RATELIMIT_AUTH_IP")
+def pay(agreement_id: int, number: int, method: str) -> Response:
+    if method not in PAYABLE_METHODS or not SendStepUpForm().validate_on_submit():
+        abort(404)
+    installment = _own_installment(agreement_id, number)
+    try:
+        payment = start_payment(
+            db.session, installment.id, method, actor=request_actor(), now=now_utc()
+        )
+        db.session.commit()
+    except PaymentUnavailable:
+        db.session.rollback()
+        flash(
+            _("Este pagamento não está disponível agora. Confira a situação do acordo."), "warning"
+        )
+        return redirect(url_for("debtor.agreement", agreement_id=agreement_id), code=303)
+    except ProviderError:
+        db.session.rollback()
+        current_app.logger.exception("payment provider unavailable")
+        flash(
+            _(
+                "Não conseguimos falar com o sistema de pagamentos agora. Nada foi cobrado. "
+                "Tente de novo em alguns minutos."
+            ),
+            "error",
+        )
+        return redirect(url_for("debtor.agreement", agreement_id=agreement_id), code=303)
+    if method == "card" and payment.checkout_url and payment.status != "succeeded":
+        return redirect(payment.checkout_url, code=303)
+    return redirect(url_for("debtor.pix", payment_id=payment.id), code=303)
+
+
+@bp.get("/pagamentos/<int:payment_id>/pix")
+@debtor_required
+def pix(payment_id: int) -> str:
+    payment = _own_payment(payment_id)
+    if payment.method != "pix":
+        abort(404)
+    qr = receiver = None
+    if payment.pix_payload and payment.status not in ("succeeded", "refunded"):
+        qr = qr_svg(payment.pix_payload)
+        try:
+            receiver = parse_brcode(payment.pix_payload).merchant_name
+        except InvalidBRCode:
+            receiver = None
+    return render_template(
+        "debtor/payments/pix.html",
+        payment=payment,
+        agreement=payment.agreement,
+        installment=payment.installment,
+        qr=qr,
+        receiver=receiver,
+        now=now_utc(),
+        sandbox=current_app.config["PAYMENT_PROVIDER"] == "sandbox",
+    )
+
+
+@bp.get("/pagamentos/<int:payment_id>/situacao")
+@debtor_required
+def payment_status(payment_id: int) -> Response:
+    """Polled by the Pix page's small script; the page works without it (refresh link)."""
+    payment = _own_payment(payment_id)
+    response = jsonify(
+        {
+            "status": payment.status,
+            "paid": payment.status == "succeeded" and payment.applied_cents > 0,
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _own_card_attempt(agreement_id: int, number: int, attempt: int) -> Payment:
+    installment = _own_installment(agreement_id, number)
+    payment = db.session.scalar(
+        sa.select(Payment).where(
+            Payment.installment_id == installment.id,
+            Payment.method == "card",
+            Payment.attempt == attempt,
+        )
+    )
+    if payment is None:
+        abort(404)
+    return payment
+
+
+_CARD_ATTEMPT = "/acordos/<int:agreement_id>/pagamentos/<int:number>/cartao/<int:attempt>"
+
+
+@bp.get(f"{_CARD_ATTEMPT}/retorno")
+@debtor_required
+def card_return(agreement_id: int, number: int, attempt: int) -> str:
+    """The provider sends the debtor back here; the page only reads what webhooks wrote."""
+    payment = _own_card_attempt(agreement_id, number, attempt)
+    return render_template(
+        "debtor/payments/card-return.html",
+        payment=payment,
+        agreement=payment.agreement,
+        cancelled=False,
+    )
+
+
+@bp.get(f"{_CARD_ATTEMPT}/cancelado")
+@debtor_required
+def card_cancelled(agreement_id: int, number: int, attempt: int) -> str:
+    payment = _own_card_attempt(agreement_id, number, attempt)
+    return render_template(
+        "debtor/payments/card-return.html",
+        payment=payment,
+        agreement=payment.agreement,
+        cancelled=True,
+    )

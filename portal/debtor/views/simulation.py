@@ -1,0 +1,294 @@
+"""Simular → opções → confirmar: plain forms, JavaScript only to enhance.
+
+The offer is stored when it is shown (``portal.services.offers``); the confirmation page
+summarises one option in plain language (Decreto 7.962 art. 4) and the acceptance needs the
+"li e concordo" box and a fresh one-time code (security.md A16, F1).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from portal.auth.decorators import debtor_required
+from portal.auth.limits import hit_identifier, ip_limit
+from portal.auth.session import session_id_hash
+from portal.debtor import bp
+from portal.debtor.forms import AcceptForm, SendStepUpForm, SimulationForm
+from portal.domain.budget import choose_by_budget
+from portal.domain.errors import NegotiationError
+from portal.domain.offers import Offer
+from portal.extensions import db
+from portal.http import request_actor
+from portal.models import Channel, CodePurpose, Creditor, OfferSnapshot
+from portal.services.agreements import (
+    AcceptanceContext,
+    AcceptanceError,
+    accept_offer,
+    find_by_acceptance_key,
+)
+from portal.services.audit import record_event
+from portal.services.clock import now_utc, today_br
+from portal.services.codes import CodeUnavailable, masked_destination, send_code, verify_code
+from portal.services.offers import NothingToNegotiate, create_offer, load_offer
+from portal.services.pendencias import debtor_kind, domain_item, open_items
+from portal.services.policies import NoPolicy, current_policy, policy_of
+from portal.templating import brl, domain_message
+
+
+def _creditor_or_404(creditor_id: int | None) -> Creditor:
+    creditor = db.session.get(Creditor, creditor_id) if creditor_id else None
+    if creditor is None or not open_items(db.session, g.debtor.id, creditor.id):
+        abort(404)
+    return creditor
+
+
+def _simulation_form(creditor: Creditor) -> tuple[SimulationForm, list]:  # type: ignore[type-arg]
+    from portal.domain.charges import updated_balance
+
+    items = open_items(db.session, g.debtor.id, creditor.id)
+    policy = current_policy(db.session, creditor.id)
+    today = today_br()
+    kind = debtor_kind(g.debtor)
+    balances = {i.id: updated_balance(domain_item(i), policy.charges, kind, today) for i in items}
+    form = SimulationForm()
+    form.items.choices = [
+        SelectChoice(item.id, f"{item.description} ({brl(balances[item.id].total_cents)})")
+        for item in items
+    ]
+    earliest, latest = policy.first_due_window.bounds(today)
+    if request.method == "GET":
+        form.items.data = [item.id for item in items]
+        form.first_due_date.data = earliest
+    form.first_due_date.render_kw = {"min": earliest.isoformat(), "max": latest.isoformat()}
+    return form, [earliest, latest]
+
+
+@bp.route("/simular/<int:creditor_id>", methods=["GET", "POST"])
+@debtor_required
+def simulate(creditor_id: int) -> Response | tuple[str, int]:
+    creditor = _creditor_or_404(creditor_id)
+    g.creditor = creditor
+    try:
+        form, window = _simulation_form(creditor)
+    except NoPolicy:
+        abort(404)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            snapshot, _offer = create_offer(
+                db.session,
+                g.debtor,
+                creditor.id,
+                form.items.data,
+                first_due_date=form.first_due_date.data,
+                down_payment_cents=form.down_payment.data,
+                today=today_br(),
+                actor=request_actor(),
+            )
+        except NegotiationError as error:
+            form.first_due_date.errors = [domain_message(error.message)]
+            status = 400
+        except NothingToNegotiate:
+            abort(404)
+        else:
+            db.session.commit()
+            session[f"budget:{snapshot.token}"] = form.budget.data
+            return redirect(url_for("debtor.options", token=snapshot.token), code=303)
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "debtor/simulation/form.html",
+        form=form,
+        creditor=creditor,
+        earliest=window[0],
+        latest=window[1],
+    ), status
+
+
+def _offer_or_404(token: str) -> tuple[OfferSnapshot, Offer]:
+    found = load_offer(db.session, g.debtor.id, token)
+    if found is None:
+        abort(404)
+    g.creditor = found[0].creditor
+    return found
+
+
+@bp.get("/simulacao/<token>")
+@debtor_required
+def options(token: str) -> str:
+    snapshot, offer = _offer_or_404(token)
+    budget = session.get(f"budget:{token}")
+    answer = None
+    if budget:
+        answer = choose_by_budget(offer, policy_of(snapshot.policy_version), int(budget))
+    return render_template(
+        "debtor/simulation/options.html",
+        snapshot=snapshot,
+        offer=offer,
+        budget=budget,
+        answer=answer,
+        expired=not offer.is_open_on(today_br()),
+    )
+
+
+def _option_or_404(offer: Offer, count: str | None):  # type: ignore[no-untyped-def]
+    if not count or not count.isdigit():
+        abort(404)
+    option = next((o for o in offer.options if o.payment_count == int(count)), None)
+    if option is None or not option.valid:
+        abort(404)
+    return option
+
+
+def _render_confirm(
+    snapshot: OfferSnapshot,
+    offer: Offer,
+    option,
+    form: AcceptForm,  # type: ignore[no-untyped-def]
+    status: int = 200,
+) -> tuple[str, int]:
+    policy = policy_of(snapshot.policy_version)
+    code_id = session.get("acceptance_code")
+    return render_template(
+        "debtor/simulation/confirm.html",
+        snapshot=snapshot,
+        offer=offer,
+        option=option,
+        policy=policy,
+        form=form,
+        send_form=SendStepUpForm(),
+        code_sent=bool(code_id),
+        destination=masked_destination(g.debtor, Channel.EMAIL) if g.debtor.email else None,
+        expired=not offer.is_open_on(today_br()),
+    ), status
+
+
+@bp.get("/simulacao/<token>/confirmar")
+@debtor_required
+def confirm(token: str) -> tuple[str, int]:
+    snapshot, offer = _offer_or_404(token)
+    option = _option_or_404(offer, request.args.get("parcelas"))
+    form = AcceptForm(formdata=None)
+    form.acceptance_key.data = secrets.token_urlsafe(24)
+    return _render_confirm(snapshot, offer, option, form)
+
+
+@bp.post("/simulacao/<token>/codigo")
+@debtor_required
+@ip_limit("RATELIMIT_AUTH_IP")
+def confirm_send_code(token: str) -> Response:
+    _snapshot, offer = _offer_or_404(token)
+    option = _option_or_404(offer, request.args.get("parcelas"))
+    back = url_for("debtor.confirm", token=token, parcelas=option.payment_count)
+    if not SendStepUpForm().validate_on_submit():
+        abort(400)
+    if not hit_identifier("RATELIMIT_CODE_REQUEST", f"debtor:{g.debtor.id}"):
+        flash(_("Você pediu muitos códigos. Aguarde alguns minutos e tente de novo."), "warning")
+        return redirect(back, code=303)
+    try:
+        code = send_code(
+            db.session,
+            g.debtor,
+            purpose=CodePurpose.STEP_UP,
+            channel=Channel.EMAIL,
+            ttl=timedelta(minutes=current_app.config["OTP_TTL_MINUTES"]),
+            actor=request_actor(),
+            now=now_utc(),
+        )
+    except CodeUnavailable:
+        flash(
+            _("Não há e-mail no seu cadastro. Fale com a empresa para atualizar seus dados."),
+            "error",
+        )
+        return redirect(back, code=303)
+    session["acceptance_code"] = code.id
+    db.session.commit()
+    flash(
+        _(
+            "Enviamos o código. Ele vale por %(n)s minutos.",
+            n=current_app.config["OTP_TTL_MINUTES"],
+        ),
+        "success",
+    )
+    return redirect(back, code=303)
+
+
+@bp.post("/simulacao/<token>/aceitar")
+@debtor_required
+@ip_limit("RATELIMIT_AUTH_IP")
+def accept(token: str) -> Response | tuple[str, int]:
+    snapshot, offer = _offer_or_404(token)
+    option = _option_or_404(offer, request.args.get("parcelas"))
+    form = AcceptForm()
+    if not form.validate_on_submit():
+        return _render_confirm(snapshot, offer, option, form, 400)
+    key = str(form.acceptance_key.data)
+    existing = find_by_acceptance_key(db.session, g.debtor.id, key)
+    if existing is not None:  # the same confirmation sent again
+        return redirect(url_for("debtor.agreement", agreement_id=existing.id), code=303)
+    code_id = session.get("acceptance_code")
+    now = now_utc()
+    if not code_id or not verify_code(
+        db.session, int(code_id), g.debtor.id, str(form.code.data), actor=request_actor(), now=now
+    ):
+        db.session.commit()
+        existing = find_by_acceptance_key(db.session, g.debtor.id, key)
+        if existing is not None:  # a simultaneous twin used the code first
+            return redirect(url_for("debtor.agreement", agreement_id=existing.id), code=303)
+        form.code.errors = [
+            _("Código incorreto ou vencido. Confira o e-mail mais recente ou peça um novo código.")
+        ]
+        return _render_confirm(snapshot, offer, option, form, 400)
+    db.session.commit()  # the code is used up whatever happens next
+    context = AcceptanceContext(
+        ip=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+        session_id_hash=session_id_hash(),
+        auth_method=f"{session.get('auth', 'unknown')}+otp",
+        one_time_code_id=int(code_id),
+    )
+    try:
+        agreement = accept_offer(
+            db.session,
+            g.debtor,
+            snapshot,
+            offer,
+            option.payment_count,
+            acceptance_key=key,
+            context=context,
+            actor=request_actor(),
+            now=now,
+            today=today_br(),
+        )
+        db.session.commit()
+    except AcceptanceError as error:
+        db.session.rollback()
+        existing = find_by_acceptance_key(db.session, g.debtor.id, key)
+        if existing is not None:
+            return redirect(url_for("debtor.agreement", agreement_id=existing.id), code=303)
+        record_event(
+            db.session,
+            request_actor(),
+            "agreement.accept_failed",
+            details={"reason": error.reason, "offer": snapshot.id},
+        )
+        db.session.commit()
+        flash(_ACCEPT_ERRORS.get(error.reason, _ACCEPT_ERRORS["taken"])(), "error")
+        return redirect(url_for("debtor.home"), code=303)
+    session.pop("acceptance_code", None)
+    flash(_("Acordo confirmado! Enviamos um e-mail com os detalhes."), "success")
+    return redirect(url_for("debtor.agreement", agreement_id=agreement.id), code=303)
+
+
+_ACCEPT_ERRORS = {
+    "expired": lambda: _("Esta proposta venceu. Faça uma nova simulação, leva um minuto."),
+    "invalid_option": lambda: _("Esta opção não está mais disponível. Faça uma nova simulação."),
+    "stale": lambda: _("Os valores mudaram desde a simulação. Faça uma nova simulação."),
+    "taken": lambda: _("Estas pendências já fazem parte de outro acordo."),
+}

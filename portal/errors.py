@@ -1,0 +1,125 @@
+"""Error pages in pt-BR for people and problem details (RFC 9457) for machines."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+FALLBACK_500 = (
+    '<!doctype html><html lang="pt-BR"><meta charset="utf-8"><title>Erro</title>'
+    "<h1>Algo deu errado do nosso lado</h1><p>Tente de novo em alguns instantes.</p></html>"
+)
+
+
+def wants_problem_json() -> bool:
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes.accept_html
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: object) -> Response:
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _page_text(code: int) -> tuple[str, str]:
+    texts = {
+        400: (
+            _("Não conseguimos entender o pedido"),
+            _("Algum dado chegou incompleto. Volte à página anterior e tente de novo."),
+        ),
+        403: (
+            _("Acesso não permitido"),
+            _(
+                "Você não tem permissão para ver esta página. Se acha que é um engano, "
+                "fale com o atendimento."
+            ),
+        ),
+        404: (
+            _("Página não encontrada"),
+            _("O endereço pode ter sido digitado errado ou a página não existe mais."),
+        ),
+        405: (_("Ação não permitida"), _("Esta página não aceita esse tipo de pedido.")),
+        413: (_("Arquivo grande demais"), _("O conteúdo enviado passa do tamanho permitido.")),
+        429: (
+            _("Muitas tentativas"),
+            _("Por segurança, aguarde alguns minutos antes de tentar de novo."),
+        ),
+        500: (
+            _("Algo deu errado do nosso lado"),
+            _("Nenhum dado seu foi perdido. Tente de novo em alguns instantes."),
+        ),
+    }
+    default = (_("Algo não saiu como esperado"), _("Tente de novo em alguns instantes."))
+    return texts.get(code, default)
+
+
+def _render(code: int) -> tuple[str, int]:
+    title, message = _page_text(code)
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def init_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError) -> Response | tuple[str, int]:
+        if wants_problem_json():
+            return problem(400, "CSRF token missing or invalid")
+        title = _("A página expirou")
+        message = _(
+            "Por segurança, formulários valem por pouco tempo. Volte, recarregue a "
+            "página e envie de novo."
+        )
+        return render_template("errors/error.html", code=400, title=title, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response | tuple[str, int]:
+        code = error.code or 500
+        if wants_problem_json():
+            response = problem(code, error.name)
+        else:
+            body, code = _render(code)
+            response = app.make_response((body, code))
+        for name, value in error.get_headers():
+            if name.lower() in {"allow", "retry-after", "www-authenticate"}:
+                response.headers[name] = value
+        if code == 429 and "Retry-After" not in response.headers:
+            from portal.auth.limits import retry_after_seconds
+
+            response.headers["Retry-After"] = str(retry_after_seconds())
+        return response
+
+    @app.errorhandler(RedisError)
+    def _store_down(error: RedisError) -> Response | tuple[str, int]:
+        """Rate-limit storage unreachable: refuse (fail closed) with a 503, never a 500."""
+        log.exception("shared store unavailable")
+        if wants_problem_json():
+            return problem(503, "Service Unavailable")
+        return _render(503)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response | tuple[str, int]:
+        if isinstance(error, HTTPException):
+            return _http(error)
+        log.exception("unhandled error")
+        if wants_problem_json():
+            return problem(500, "Internal Server Error")
+        try:
+            return _render(500)
+        except Exception:  # the error page itself failed: answer with the bare minimum
+            log.exception("error page failed to render")
+            return FALLBACK_500, 500

@@ -1,0 +1,63 @@
+"""SQLAlchemy 2 typed models, one module per aggregate. Models never commit."""
+
+from portal.models.access import (
+    AccessLink,
+    Channel,
+    CodePurpose,
+    LinkPurpose,
+    OneTimeCode,
+)
+from portal.models.agreement import (
+    Agreement,
+    AgreementEvidence,
+    AgreementItem,
+    EvidenceTamperingError,
+    Installment,
+    InstallmentStatus,
+    OfferSnapshot,
+)
+from portal.models.audit import ActorType, AppendOnlyError, AuditEvent
+from portal.models.base import Base, utcnow
+from portal.models.creditor import Creditor
+from portal.models.debtor import Debtor
+from portal.models.document import Document, DocumentKind, DocumentStatus
+from portal.models.payment import OutboxEvent, Payment, ProviderEventRecord, SandboxCharge
+from portal.models.pending_item import ItemStatus, PendingItem
+from portal.models.policy import ImmutablePolicyError, PolicyVersion
+from portal.models.staff import StaffRole, StaffUser, staff_creditors
+
+__all__ = [
+    "AccessLink",
+    "ActorType",
+    "Agreement",
+    "AgreementEvidence",
+    "AgreementItem",
+    "AppendOnlyError",
+    "AuditEvent",
+    "Base",
+    "Channel",
+    "CodePurpose",
+    "Creditor",
+    "Debtor",
+    "Document",
+    "DocumentKind",
+    "DocumentStatus",
+    "EvidenceTamperingError",
+    "ImmutablePolicyError",
+    "Installment",
+    "InstallmentStatus",
+    "ItemStatus",
+    "LinkPurpose",
+    "OfferSnapshot",
+    "OneTimeCode",
+    "OutboxEvent",
+    "Payment",
+    "PendingItem",
+    "PolicyVersion",
+    "ProviderEventRecord",
+    "SandboxCharge",
+    "StaffRole",
+    "StaffUser",
+    "staff_creditors",
+    "utcnow",
+]

@@ -1,0 +1,114 @@
+"""Payment attempts, provider events (exactly once), the sandbox's charges, and the outbox of
+events for the companies' integrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.domain.payments import PaymentStatus
+from portal.models.agreement import Agreement, Installment
+from portal.models.base import Base, JSONType, TimestampMixin, utcnow
+
+_STATUSES = ", ".join(f"'{s.value}'" for s in PaymentStatus)
+
+
+class Payment(TimestampMixin, Base):
+    """One attempt to pay one installment, by Pix or card, through one provider."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN ({_STATUSES})", name="status"),
+        sa.CheckConstraint("method IN ('pix', 'card')", name="method"),
+        sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
+        sa.CheckConstraint(
+            "applied_cents >= 0 AND excess_cents >= 0 AND refunded_cents >= 0",
+            name="non_negative",
+        ),
+        sa.UniqueConstraint("installment_id", "attempt"),
+        sa.Index("ix_payments_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installment_id: Mapped[int] = mapped_column(sa.ForeignKey("installments.id"), index=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id"), index=True)
+    provider: Mapped[str] = mapped_column(sa.String(16))
+    method: Mapped[str] = mapped_column(sa.String(8))
+    attempt: Mapped[int]
+    # Derived from our ids, sent with every create call (security.md C8).
+    idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    provider_ref: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(12), default=PaymentStatus.CREATED.value)
+    amount_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(sa.String(3), default="brl")
+    amount_received_cents: Mapped[int | None]
+    applied_cents: Mapped[int] = mapped_column(default=0)
+    excess_cents: Mapped[int] = mapped_column(default=0)
+    refunded_cents: Mapped[int] = mapped_column(default=0)
+    pix_payload: Mapped[str | None] = mapped_column(sa.Text)
+    checkout_url: Mapped[str | None] = mapped_column(sa.Text)
+    expires_at: Mapped[datetime | None]
+    succeeded_at: Mapped[datetime | None]
+    # late_success, amount_mismatch (held, not applied), duplicate (refunded), …
+    flags: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    installment: Mapped[Installment] = relationship()
+    agreement: Mapped[Agreement] = relationship()
+
+    @property
+    def payment_status(self) -> PaymentStatus:
+        return PaymentStatus(self.status)
+
+
+class ProviderEventRecord(Base):
+    """A verified provider event, stored under its UNIQUE id with the change it caused."""
+
+    __tablename__ = "provider_events"
+    __table_args__ = (sa.UniqueConstraint("provider", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(sa.String(16))
+    event_id: Mapped[str] = mapped_column(sa.String(120))
+    type: Mapped[str] = mapped_column(sa.String(80))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payments.id"), index=True)
+    outcome: Mapped[str] = mapped_column(sa.String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class SandboxCharge(Base):
+    """The sandbox provider's own state (embedded default only; empty in production)."""
+
+    __tablename__ = "sandbox_charges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    status: Mapped[str] = mapped_column(sa.String(12))
+    amount_cents: Mapped[int]
+    pix_payload: Mapped[str | None] = mapped_column(sa.Text)
+    success_url: Mapped[str | None] = mapped_column(sa.Text)
+    cancel_url: Mapped[str | None] = mapped_column(sa.Text)
+    expires_at: Mapped[datetime]
+    refunded_cents: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class OutboxEvent(Base):
+    """An event for the creditor's integration (agreement.accepted, payment.succeeded, …),
+    written in the same transaction as what it reports; delivered later by a task."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (sa.Index("ix_outbox_events_creditor_time", "creditor_id", "occurred_at"),)
+
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)  # evt_… (webhook-id)
+    creditor_id: Mapped[int] = mapped_column(sa.ForeignKey("creditors.id"))
+    type: Mapped[str] = mapped_column(sa.String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,511 @@
+"""PDF documents: the terms of an agreement, a receipt per payment, the discharge letter.
+
+A document is a row first (``queue_document``, in the caller's unit of work) and a PDF
+later: the ``portal.render_document`` task, sent after the commit, renders the template
+``pdf/<kind>.html`` in pt-BR, hands the HTML to the renderer in
+``app.extensions["pdf_renderer"]`` and stores the bytes with their SHA-256. Nothing renders
+on a page view; pages serve what is stored.
+
+* **Once.** One row per ``doc_key`` (agreement, kind, installment): queueing again returns
+  the existing row and sends nothing. A ready document is never rendered again and its
+  content is never overwritten (the final UPDATE is conditional on the status).
+* **Failures.** A renderer error counts an attempt and is retried by the task (backoff);
+  after :data:`MAX_ATTEMPTS` the document is ``failed``, with no content. An error before
+  the renderer (missing data, a template bug, an offer whose digest no longer matches) will
+  not go away by retrying: the document fails at once and the error is logged.
+* **Verification.** Every document carries a code from an unambiguous alphabet (Crockford
+  base32: no I, L, O or U), printed in its footer with a QR code to ``/verificar/<code>``.
+  The terms reuse the agreement's own code, which the acceptance e-mail already shows, so
+  the e-mail and the PDF name the same code. :func:`verify` answers with the creditor, the
+  kind, the date, the agreement's state and the offer digest: never debtor data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from babel.lists import format_list
+from babel.numbers import format_decimal
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy.orm import object_session, undefer
+
+from portal.domain.agreements import AgreementState
+from portal.domain.offers import Offer, OptionKind
+from portal.models import (
+    Agreement,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Installment,
+    InstallmentStatus,
+    PendingItem,
+)
+from portal.services import DbSession, affected
+from portal.services.after_commit import enqueue_after_commit
+from portal.services.clock import BRASILIA, now_utc
+from portal.services.pix_qr import qr_svg
+from portal.services.policies import policy_of
+
+log = logging.getLogger(__name__)
+
+LOCALE = "pt_BR"  # documents are legal texts in Portuguese, whoever asks for them
+MAX_ATTEMPTS = 3
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+CODE_LENGTH = 12
+# Agreements' codes have 10 characters, documents' own 12; the column holds up to 16.
+_CODE_SHAPE = re.compile(f"[{CODE_ALPHABET}]{{10,16}}")
+# What people type by mistake, as Crockford decodes it: I and L read as 1, O as 0.
+_CODE_ALIASES = str.maketrans({"I": "1", "L": "1", "O": "0"})
+_CODE_SEPARATORS = re.compile(r"[\s\-_.]+")
+
+
+class RenderFailed(Exception):
+    """One rendering attempt failed; ``final`` when no further attempt will be made."""
+
+    def __init__(self, document_id: int, attempts: int, *, final: bool) -> None:
+        super().__init__(f"document {document_id}: attempt {attempts} failed")
+        self.document_id = document_id
+        self.attempts = attempts
+        self.final = final
+
+
+# --- verification codes ----------------------------------------------------------------------
+
+
+def new_verification_code() -> str:
+    """A random code of :data:`CODE_LENGTH` characters (60 bits) from the Crockford alphabet."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(raw: str) -> str | None:
+    """``abcd-efgh jk`` → ``ABCDEFGHJK``; ``None`` when it cannot be a code."""
+    value = _CODE_SEPARATORS.sub("", raw or "").upper().translate(_CODE_ALIASES)
+    return value if _CODE_SHAPE.fullmatch(value) else None
+
+
+def format_code(code: str) -> str:
+    """Groups of four for reading aloud or typing: ``ABCD-EFGH-JKMN``."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def verification_url(code: str) -> str:
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/verificar/{code}"
+
+
+# --- labels shared by the documents and the verification page --------------------------------
+
+
+def kind_label(kind: DocumentKind | str) -> str:
+    labels = {
+        DocumentKind.TERMS: _("Termo de acordo"),
+        DocumentKind.RECEIPT: _("Comprovante de pagamento"),
+        DocumentKind.DISCHARGE: _("Termo de quitação"),
+    }
+    return labels[DocumentKind(kind)]
+
+
+def state_label(state: AgreementState | str) -> str:
+    labels = {
+        AgreementState.AWAITING_DOWN_PAYMENT: _("Aguardando o pagamento da entrada"),
+        AgreementState.ACTIVE: _("Em andamento"),
+        AgreementState.COMPLETED: _("Quitado"),
+        AgreementState.LAPSED: _("Sem efeito: a entrada não foi paga"),
+        AgreementState.BROKEN: _("Encerrado por atraso no pagamento"),
+        AgreementState.CANCELLED: _("Cancelado"),
+    }
+    return labels[AgreementState(state)]
+
+
+# --- queueing --------------------------------------------------------------------------------
+
+
+def _by_key(session: DbSession, key: str) -> Document | None:
+    return session.scalar(sa.select(Document).where(Document.doc_key == key))
+
+
+def _check_request(
+    agreement: Agreement, kind: DocumentKind, installment: Installment | None
+) -> None:
+    if kind is DocumentKind.RECEIPT:
+        if installment is None or installment.agreement_id != agreement.id:
+            raise ValueError("a receipt needs an installment of the same agreement")
+    elif installment is not None:
+        raise ValueError(f"a {kind.value} document is not about one installment")
+    if kind is DocumentKind.DISCHARGE and agreement.state != AgreementState.COMPLETED:
+        raise ValueError("a discharge letter is only issued for a completed agreement")
+
+
+def queue_document(
+    session: DbSession,
+    agreement: Agreement,
+    kind: DocumentKind | str,
+    installment: Installment | None = None,
+) -> Document:
+    """The document of ``kind`` for ``agreement`` (and ``installment``, for a receipt).
+
+    Creates a pending row and sends ``portal.render_document`` once ``session`` commits; if
+    the row exists already, returns it and sends nothing. Two transactions racing for the
+    same document collide on the unique ``doc_key``: the second one fails at flush and its
+    caller rolls back (the first one's document stands).
+    """
+    from portal.tasks import render_document  # tasks import this module
+
+    kind = DocumentKind(kind)
+    _check_request(agreement, kind, installment)
+    key = Document.key_for(agreement.id, kind, installment.id if installment else None)
+    existing = _by_key(session, key)
+    if existing is not None:
+        return existing
+    code = agreement.verification_code if kind is DocumentKind.TERMS else None
+    document = Document(
+        doc_key=key,
+        agreement_id=agreement.id,
+        installment_id=installment.id if installment else None,
+        kind=kind.value,
+        verification_code=normalise_code(code or "") or new_verification_code(),
+        status=DocumentStatus.PENDING.value,
+        attempts=0,
+    )
+    session.add(document)
+    session.flush()
+    enqueue_after_commit(session, render_document, document_id=document.id)
+    return document
+
+
+# --- rendering (the task) --------------------------------------------------------------------
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal, safe inside ``<style>`` (quotes, backslashes, ``<`` escaped)."""
+    escaped = "".join(
+        f"\\{ord(ch):x} " if ch in '"\\<>&' or ord(ch) < 0x20 or ord(ch) == 0x7F else ch
+        for ch in text
+    )
+    return f'"{escaped}"'
+
+
+def _page_counter_css() -> Markup:
+    """``"página " counter(page) " de " counter(pages)`` from one translatable message."""
+    text = _("página %(page)s de %(pages)s", page="\x00", pages="\x01")
+    tokens = []
+    for part in re.split(r"([\x00\x01])", text):
+        if part == "\x00":
+            tokens.append("counter(page)")
+        elif part == "\x01":
+            tokens.append("counter(pages)")
+        elif part:
+            tokens.append(_css_string(part))
+    return Markup(" ".join(tokens))  # noqa: S704 - built from escaped CSS strings only
+
+
+def pct(value: Decimal | str) -> str:
+    """``Decimal("2.49")`` → ``2,49%`` (pt-BR, two places, half-up)."""
+    number = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return format_decimal(number, format="#,##0.00", locale=LOCALE) + "%"
+
+
+_BR_PHONE = re.compile(r"\+55(\d{2})(\d{4,5})(\d{4})")
+
+
+def phone_br(phone: str | None) -> str:
+    """``+5541987654321`` → ``(41) 98765-4321``; anything else as it is."""
+    match = _BR_PHONE.fullmatch(phone or "")
+    return f"({match[1]}) {match[2]}-{match[3]}" if match else (phone or "")
+
+
+def auth_method_words(method: str) -> str:
+    """``magic_link+kba+otp`` (how the session was opened, plus the acceptance code) in plain
+    words; a part we do not know is shown as it is."""
+    labels = {
+        "magic_link": _("link de acesso pessoal enviado ao contato cadastrado"),
+        "access_link": _("link de acesso enviado pela empresa"),
+        "kba": _("confirmação de dados pessoais"),
+        "otp": _("código de uso único enviado ao contato cadastrado"),
+    }
+    parts: list[str] = list(dict.fromkeys(p for p in re.split(r"[+,\s]+", method or "") if p))
+    if not parts:
+        return "—"
+    return format_list([labels.get(part, part) for part in parts], locale=LOCALE)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """One item covered by the agreement: the row (description, original amount) and the
+    offer's line (the updated balance as accepted), either of which may be missing."""
+
+    reference: str
+    description: str
+    original_amount_cents: int | None
+    original_due_date: Any
+    line: Any
+
+
+def _item_rows(agreement: Agreement, offer: Offer | None) -> list[ItemRow]:
+    rows: dict[str, PendingItem] = {
+        str(link.pending_item_id): link.pending_item for link in agreement.items
+    }
+    result = []
+    if offer is not None:
+        for line in offer.items:
+            item = rows.pop(line.balance.item_id, None)
+            result.append(
+                ItemRow(
+                    reference=item.external_reference if item else line.balance.reference,
+                    description=item.description if item else "",
+                    original_amount_cents=item.original_amount_cents if item else None,
+                    original_due_date=item.original_due_date if item else line.balance.due_date,
+                    line=line,
+                )
+            )
+    for item in sorted(rows.values(), key=lambda i: i.id):
+        result.append(
+            ItemRow(
+                item.external_reference,
+                item.description,
+                item.original_amount_cents,
+                item.original_due_date,
+                None,
+            )
+        )
+    return result
+
+
+def _terms_context(agreement: Agreement) -> dict[str, Any]:
+    evidence = agreement.evidence
+    offer = Offer.from_json(evidence.offer_json, expected_digest=evidence.offer_digest)
+    option = offer.option(evidence.chosen_payment_count)
+    return {
+        "offer": offer,
+        "option": option,
+        "is_cash": option.kind is OptionKind.CASH,
+        "policy": policy_of(agreement.policy_version),
+        "evidence": evidence,
+        "auth_method": auth_method_words(evidence.auth_method),
+        "items": _item_rows(agreement, offer),
+        "updated_total_cents": sum(line.balance.total_cents for line in offer.items),
+    }
+
+
+def _payment_method(installment: Installment) -> str | None:
+    """How the installment was paid (the latest succeeded payment), in words; ``None`` if
+    unknown (no payment row, e.g. a payment recorded by staff)."""
+    try:
+        from portal.models.payment import Payment
+    except ImportError:  # payments arrive with their own module
+        return None
+    session = object_session(installment)
+    if session is None:
+        return None
+    method = session.scalar(
+        sa.select(Payment.method)
+        .where(Payment.installment_id == installment.id, Payment.status == "succeeded")
+        .order_by(Payment.succeeded_at.desc(), Payment.id.desc())
+        .limit(1)
+    )
+    if method is None:
+        return None
+    return {"pix": "Pix", "card": _("Cartão")}.get(method, method)
+
+
+def _receipt_context(document: Document) -> dict[str, Any]:
+    agreement = document.agreement
+    installment = next(i for i in agreement.installments if i.id == document.installment_id)
+    remaining = sum(
+        max(0, i.amount_cents - i.paid_cents)
+        for i in agreement.installments
+        if i.status != InstallmentStatus.CANCELLED
+    )
+    return {
+        "installment": installment,
+        "installment_count": max(i.number for i in agreement.installments),
+        "method": _payment_method(installment),
+        "remaining_cents": remaining,
+    }
+
+
+def _discharge_context(agreement: Agreement) -> dict[str, Any]:
+    return {
+        "items": _item_rows(agreement, None),
+        "paid_cents": sum(i.paid_cents for i in agreement.installments),
+        "completed_at": agreement.state_changed_at,
+    }
+
+
+def render_html(document: Document, issued_at: datetime) -> str:
+    """The document's HTML in pt-BR (needs an application context; reads, never writes)."""
+    agreement = document.agreement
+    kind = DocumentKind(document.kind)
+    code = document.verification_code
+    with force_locale(LOCALE):
+        url = verification_url(code)
+        context: dict[str, Any] = {
+            "document": document,
+            "kind": kind,
+            "kind_label": kind_label(kind),
+            "agreement": agreement,
+            "creditor": agreement.creditor,
+            "debtor": agreement.debtor,
+            "issued_at": issued_at,
+            "issued_on": issued_at.astimezone(BRASILIA).date(),
+            "code": format_code(code),
+            "verify_url": url,
+            "qr_svg": Markup(qr_svg(url)),  # noqa: S704 - drawn by qrcode from our own URL
+            "pct": pct,
+            "phone_br": phone_br,
+            "page_counter_css": _page_counter_css(),
+            "code_css": Markup(  # noqa: S704 - an escaped CSS string
+                _css_string(_("Código de verificação: %(code)s", code=format_code(code)))
+            ),
+        }
+        if kind is DocumentKind.TERMS:
+            context.update(_terms_context(agreement))
+        elif kind is DocumentKind.RECEIPT:
+            context.update(_receipt_context(document))
+        else:
+            context.update(_discharge_context(agreement))
+        return render_template(f"pdf/{kind.value}.html", **context)
+
+
+def _fail(session: DbSession, document: Document, *, final: bool) -> RenderFailed:
+    document.attempts += 1
+    final = final or document.attempts >= MAX_ATTEMPTS
+    if final:
+        document.status = DocumentStatus.FAILED.value
+    session.flush()
+    return RenderFailed(document.id, document.attempts, final=final)
+
+
+def render_document(session: DbSession, document_id: int) -> Document | None:
+    """Render and store one document (the ``portal.render_document`` task calls this).
+
+    Returns the document (``None`` if it does not exist: nothing to retry). A ready or
+    failed document is returned untouched. Raises :class:`RenderFailed` after counting
+    the attempt in ``session`` (flushed): the caller commits, then retries unless ``final``.
+    """
+    document = session.scalar(
+        sa.select(Document).where(Document.id == document_id).with_for_update()
+    )
+    if document is None:
+        log.warning("document %s not found; nothing to render", document_id)
+        return None
+    if document.status != DocumentStatus.PENDING:
+        return document
+    issued_at = now_utc()
+    try:
+        html = render_html(document, issued_at)
+    except sa.exc.SQLAlchemyError:
+        raise  # the database, not the document: let the task fail and be re-delivered
+    except Exception:
+        log.exception("document %s (%s) cannot be built; not retrying", document.id, document.kind)
+        raise _fail(session, document, final=True) from None
+    renderer = current_app.extensions["pdf_renderer"]
+    try:
+        pdf = renderer.render(html)
+    except Exception as exc:
+        failure = _fail(session, document, final=False)
+        log.warning(
+            "document %s (%s): rendering attempt %s failed%s",
+            document.id,
+            document.kind,
+            failure.attempts,
+            "; giving up" if failure.final else "",
+        )
+        raise failure from exc
+    stored = session.execute(
+        sa.update(Document)
+        .where(Document.id == document.id, Document.status != DocumentStatus.READY.value)
+        .values(
+            content=pdf,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            size_bytes=len(pdf),
+            status=DocumentStatus.READY.value,
+            rendered_at=issued_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if affected(stored):
+        log.info("document %s (%s) rendered: %s bytes", document.id, document.kind, len(pdf))
+    else:
+        log.info("document %s was stored by another worker meanwhile; kept that one", document.id)
+    session.expire(document)
+    return document
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def document_for_download(session: DbSession, document_id: int, debtor_id: int) -> Document | None:
+    """The debtor's own document, content loaded; ``None`` if it is not theirs (or missing).
+
+    Any status is returned: a view serves ``content`` only when the status is ``ready``
+    and otherwise says the document is being prepared. It never renders.
+    """
+    return session.scalar(
+        sa.select(Document)
+        .join(Agreement, Agreement.id == Document.agreement_id)
+        .where(Document.id == document_id, Agreement.debtor_id == debtor_id)
+        .options(undefer(Document.content))
+    )
+
+
+def download_name(document: Document) -> str:
+    """``termo-de-acordo-12.pdf``, ``comprovante-12-parcela-3.pdf`` (0 is the entrada),
+    ``termo-de-quitacao-12.pdf``."""
+    names = {
+        DocumentKind.TERMS: "termo-de-acordo",
+        DocumentKind.RECEIPT: "comprovante",
+        DocumentKind.DISCHARGE: "termo-de-quitacao",
+    }
+    name = f"{names[DocumentKind(document.kind)]}-{document.agreement_id}"
+    if document.installment_id is not None:
+        number = next(
+            i.number for i in document.agreement.installments if i.id == document.installment_id
+        )
+        name += f"-parcela-{number}"
+    return f"{name}.pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationView:
+    """What ``/verificar/<code>`` may show: the document's origin, never who it is about."""
+
+    code: str
+    creditor_legal_name: str
+    creditor_cnpj: str
+    kind: DocumentKind
+    issued_at: datetime
+    agreement_state: AgreementState
+    offer_digest: str
+
+
+def verify(session: DbSession, code: str) -> VerificationView | None:
+    """Look a document up by the code printed on it (any spelling :func:`normalise_code`
+    accepts); ``None`` when no document has it. Reads only; never renders."""
+    normalised = normalise_code(code)
+    if normalised is None:
+        return None
+    document = session.scalar(sa.select(Document).where(Document.verification_code == normalised))
+    if document is None:
+        return None
+    agreement = document.agreement
+    creditor = agreement.creditor
+    return VerificationView(
+        code=normalised,
+        creditor_legal_name=creditor.legal_name,
+        creditor_cnpj=creditor.cnpj_formatted,
+        kind=DocumentKind(document.kind),
+        issued_at=document.rendered_at or agreement.created_at,
+        agreement_state=AgreementState(agreement.state),
+        offer_digest=agreement.evidence.offer_digest,
+    )

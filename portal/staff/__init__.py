@@ -1,0 +1,7 @@
+"""The support back-office: login with password and TOTP, debtor search, access links."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/atendimento")
+
+from portal.staff.views import auth, debtors  # noqa: E402, F401

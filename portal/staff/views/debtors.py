@@ -1,0 +1,185 @@
+"""Find a debtor within one's creditors, and issue, list and revoke their access links.
+
+Every query goes through ``portal.services.staff`` scope checks: a debtor who owes nothing
+to the staff member's creditors does not exist for them (404, never 403).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from portal.auth.decorators import staff_required
+from portal.auth.tokens import reminder_link_url
+from portal.extensions import db
+from portal.http import request_actor
+from portal.log import scrub
+from portal.models import AccessLink, Channel, Creditor, Debtor, LinkPurpose, StaffRole
+from portal.services.access import issue_reminder_link, revoke_link, set_access_blocked
+from portal.services.clock import now_utc
+from portal.services.link_messages import link_message
+from portal.services.staff import creditors_for, debtor_in_scope, search_debtors
+from portal.staff import bp
+from portal.staff.forms import ConfirmForm, DebtorSearchForm, IssueLinkForm
+
+
+@bp.get("/")
+@staff_required()
+def search() -> str:
+    form = DebtorSearchForm(request.args)
+    results = search_debtors(db.session, g.staff, form.q.data or "") if form.validate() else []
+    return render_template(
+        "staff/debtors/search.html", form=form, results=results, searched=bool(form.q.data)
+    )
+
+
+def _debtor_or_404(debtor_id: int) -> Debtor:
+    debtor = debtor_in_scope(db.session, g.staff, debtor_id)
+    if debtor is None:
+        abort(404)
+    return debtor
+
+
+def _issue_form(debtor: Debtor, creditors: list[Creditor]) -> IssueLinkForm:
+    form = IssueLinkForm()
+    form.creditor_id.choices = [SelectChoice(c.id, c.display_name) for c in creditors]
+    if form.days.data is None:
+        form.days.data = current_app.config["ACCESS_LINK_DEFAULT_DAYS"]
+    if not debtor.email:
+        form.channel.choices = [c for c in form.channel.choices if c.value != "email"]
+    return form
+
+
+def _links(debtor: Debtor) -> list[AccessLink]:
+    scope = g.staff.scope_ids()
+    statement = (
+        sa.select(AccessLink)
+        .where(AccessLink.debtor_id == debtor.id)
+        .order_by(AccessLink.created_at.desc())
+        .limit(50)
+    )
+    if scope is not None:
+        statement = statement.where(
+            sa.or_(
+                AccessLink.creditor_id.in_(scope or {-1}), AccessLink.purpose == LinkPurpose.MAGIC
+            )
+        )
+    return list(db.session.scalars(statement))
+
+
+def _render_debtor(
+    debtor: Debtor, form: IssueLinkForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    creditors = creditors_for(db.session, g.staff, debtor.id)
+    return render_template(
+        "staff/debtors/show.html",
+        debtor=debtor,
+        creditors=creditors,
+        links=_links(debtor),
+        now=now_utc(),
+        form=form or _issue_form(debtor, creditors),
+        confirm=ConfirmForm(),
+        max_days=current_app.config["ACCESS_LINK_MAX_DAYS"],
+        masked_email=scrub(debtor.email) if debtor.email else None,
+    ), status
+
+
+@bp.get("/devedores/<int:debtor_id>")
+@staff_required()
+def show(debtor_id: int) -> tuple[str, int]:
+    return _render_debtor(_debtor_or_404(debtor_id))
+
+
+@bp.post("/devedores/<int:debtor_id>/links")
+@staff_required(StaffRole.AGENT)
+def issue(debtor_id: int) -> tuple[str, int]:
+    """Shows the link once, in this response only; it is never stored or shown again."""
+    from portal.services.mail import queue_email
+
+    debtor = _debtor_or_404(debtor_id)
+    creditors = creditors_for(db.session, g.staff, debtor.id)
+    form = _issue_form(debtor, creditors)
+    max_days = current_app.config["ACCESS_LINK_MAX_DAYS"]
+    if not form.validate_on_submit() or form.days.data > max_days:
+        if form.days.data and form.days.data > max_days:
+            form.days.errors = [_("No máximo %(n)s dias.", n=max_days)]
+        return _render_debtor(debtor, form, 400)
+    creditor = next(c for c in creditors if c.id == form.creditor_id.data)
+    channel = Channel(form.channel.data)
+    link, token = issue_reminder_link(
+        db.session,
+        debtor,
+        creditor,
+        channel=channel,
+        days=int(form.days.data),
+        max_days=max_days,
+        actor=request_actor(),
+        now=now_utc(),
+    )
+    url = reminder_link_url(token)
+    if channel == Channel.EMAIL:
+        queue_email(
+            db.session,
+            to=str(debtor.email),
+            template="access_link",
+            context={
+                "first_name": debtor.first_name,
+                "creditor": creditor.display_name,
+                "creditor_legal_name": creditor.legal_name,
+                "creditor_cnpj": creditor.cnpj_formatted,
+                "url": url,
+                "until": link.expires_at.date().isoformat(),
+            },
+        )
+        db.session.commit()
+        return render_template(
+            "staff/debtors/link-issued.html",
+            debtor=debtor,
+            link=link,
+            sent_to=scrub(str(debtor.email)),
+            url=None,
+            message=None,
+        ), 201
+    message = link_message(
+        channel.value, debtor=debtor, creditor=creditor, url=url, expires_at=link.expires_at
+    )
+    db.session.commit()
+    return render_template(
+        "staff/debtors/link-issued.html",
+        debtor=debtor,
+        link=link,
+        sent_to=None,
+        url=url,
+        message=message,
+    ), 201
+
+
+@bp.post("/devedores/<int:debtor_id>/links/<int:link_id>/revogar")
+@staff_required(StaffRole.AGENT)
+def revoke(debtor_id: int, link_id: int) -> Response:
+    debtor = _debtor_or_404(debtor_id)
+    link = next((item for item in _links(debtor) if item.id == link_id), None)
+    if link is None or not ConfirmForm().validate_on_submit():
+        abort(404)
+    if revoke_link(db.session, link, actor=request_actor(), now=now_utc()):
+        flash(_("Link cancelado. Ele não abre mais o portal."), "success")
+    db.session.commit()
+    return redirect(url_for("staff.show", debtor_id=debtor.id), code=303)
+
+
+@bp.post("/devedores/<int:debtor_id>/bloqueio")
+@staff_required(StaffRole.AGENT)
+def block(debtor_id: int) -> Response:
+    debtor = _debtor_or_404(debtor_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    blocked = request.form.get("acao") == "bloquear"
+    set_access_blocked(db.session, debtor, blocked, actor=request_actor(), now=now_utc())
+    db.session.commit()
+    flash(
+        _("Acesso bloqueado e sessões encerradas.") if blocked else _("Acesso liberado."), "success"
+    )
+    return redirect(url_for("staff.show", debtor_id=debtor.id), code=303)

@@ -1,0 +1,125 @@
+"""Payment pages in the embedded default (sandbox provider)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal.extensions import db
+from portal.models import Payment
+from tests.debtor.test_journey import sign_in
+from tests.html import csrf_token, parse_page
+from tests.journey_helpers import debt_world, make_agreement
+
+
+def _pay(client: FlaskClient, agreement_id: int, method: str):  # type: ignore[no-untyped-def]
+    soup = parse_page(client.get(f"/acordos/{agreement_id}"))
+    form = soup.find("form", action=f"/acordos/{agreement_id}/pagamentos/0/{method}")
+    return client.post(form["action"], data={"csrf_token": csrf_token(soup)})
+
+
+def test_pix_page_shows_the_payee_before_the_code(client: FlaskClient) -> None:
+    world = debt_world()
+    sign_in(client, world)
+    agreement = make_agreement(world, payment_count=3)
+    response = _pay(client, agreement.id, "pix")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    soup = parse_page(page)
+    text = soup.get_text(" ", strip=True)
+    payee_at = text.index(world.creditor.cnpj_formatted)
+    code_at = text.index("Escaneie o código")
+    assert payee_at < code_at, "the payee is shown before the code (anti-fraud)"
+    payment = db.session.scalars(sa.select(Payment)).one()
+    assert soup.find("textarea", id="pix-code").get_text() == payment.pix_payload
+    svg = soup.select_one(".qr svg")
+    assert svg is not None and svg.find("path") is not None
+    assert soup.select_one(".qr")["role"] == "img"
+    assert "Simular pagamento" in text  # sandbox only
+    status = client.get(soup.find(id="pix-status")["data-status-url"])
+    assert status.json == {"status": "awaiting", "paid": False}
+    assert status.headers["Cache-Control"] == "no-store"
+
+
+def test_simulated_payment_marks_the_installment_paid(client: FlaskClient) -> None:
+    world = debt_world()
+    sign_in(client, world)
+    agreement = make_agreement(world, payment_count=3)
+    soup = parse_page(client.get(_pay(client, agreement.id, "pix").headers["Location"]))
+    form = soup.find("form", action=lambda a: a and a.startswith("/sandbox/pix/"))
+    back = client.post(form["action"], data={"csrf_token": csrf_token(soup)})
+    page = parse_page(client.get(back.headers["Location"]))
+    assert "Pagamento recebido" in page.get_text()
+    assert page.select_one(".qr") is None
+    agreement_page = parse_page(client.get(f"/acordos/{agreement.id}"))
+    statuses = [s.get_text(strip=True) for s in agreement_page.select(".installment__status")]
+    assert statuses[0] == "paga"
+    assert agreement_page.find("form", action=f"/acordos/{agreement.id}/pagamentos/1/pix")
+
+
+def test_card_return_page_never_marks_anything_paid(client: FlaskClient) -> None:
+    """Scenario 28 (C13): hitting the success URL without an event leaves it pending."""
+    world = debt_world()
+    sign_in(client, world)
+    agreement = make_agreement(world, payment_count=2)
+    response = _pay(client, agreement.id, "card")
+    assert response.status_code == 303
+    assert "/sandbox/checkout/" in response.headers["Location"]
+    payment = db.session.scalars(sa.select(Payment)).one()
+    attempt_path = f"/acordos/{agreement.id}/pagamentos/0/cartao/{payment.attempt}"
+    assert response.headers["Location"].endswith(payment.provider_ref)
+    page = parse_page(client.get(f"{attempt_path}/retorno"))
+    assert page.h1.get_text() == "Confirmando o pagamento"
+    db.session.refresh(payment)
+    assert payment.status == "awaiting"
+    cancelled = parse_page(client.get(f"{attempt_path}/cancelado"))
+    assert cancelled.h1.get_text() == "Pagamento não concluído"
+
+
+def test_card_through_the_hosted_page_stand_in(client: FlaskClient) -> None:
+    world = debt_world()
+    sign_in(client, world)
+    agreement = make_agreement(world, payment_count=2)
+    hosted = (
+        _pay(client, agreement.id, "card")
+        .headers["Location"]
+        .removeprefix("https://portal.test.example")
+    )
+    soup = parse_page(client.get(hosted))
+    assert world.creditor.cnpj_formatted in soup.get_text()
+    back = client.post(hosted, data={"csrf_token": csrf_token(soup), "acao": "pagar"})
+    page = parse_page(
+        client.get(back.headers["Location"].removeprefix("https://portal.test.example"))
+    )
+    assert page.h1.get_text() == "Pagamento confirmado"
+
+
+def test_paying_needs_csrf_and_ownership(client: FlaskClient, app: Flask) -> None:
+    world = debt_world()
+    sign_in(client, world)
+    agreement = make_agreement(world, payment_count=2)
+    assert client.post(f"/acordos/{agreement.id}/pagamentos/0/pix").status_code == 400
+    _pay(client, agreement.id, "pix")
+    payment = db.session.scalars(sa.select(Payment)).one()
+    other_world = debt_world()
+    other = app.test_client()
+    sign_in(other, other_world)
+    soup = parse_page(other.get("/acordos"))
+    for path in (
+        f"/pagamentos/{payment.id}/pix",
+        f"/pagamentos/{payment.id}/situacao",
+        f"/acordos/{agreement.id}/pagamentos/0/cartao/{payment.attempt}/retorno",
+        f"/acordos/{agreement.id}",
+    ):
+        assert other.get(path).status_code == 404, path
+    stolen = other.post(
+        f"/acordos/{agreement.id}/pagamentos/0/pix", data={"csrf_token": csrf_token(soup)}
+    )
+    assert stolen.status_code == 404
+    assert (
+        other.post(
+            f"/acordos/{agreement.id}/pagamentos/0/bitcoin", data={"csrf_token": csrf_token(soup)}
+        ).status_code
+        == 404
+    )

@@ -1,0 +1,51 @@
+"""portal/log.py: nothing personal or secret reaches the logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from portal.log import ScrubFilter, configure_logging, scrub
+
+
+@pytest.mark.parametrize(
+    ("line", "must_not_contain", "must_contain"),
+    [
+        ("debtor 529.982.247-25 logged in", "529.982", "***.982.247-**"),
+        ("document 52998224725 found", "52998224725", "[number]"),
+        ("GET /entrar/Xk3v9QmT0pLr8sWz2bYc4dEf6g HTTP/1.1", "Xk3v9QmT0pL", "/entrar/[redacted]"),
+        ("sent to maria.souza@example.com", "maria.souza", "m***@example.com"),
+        ("phone +5511987654321", "987654321", "[number]"),
+        ("company 11.222.333/0001-81", "11.222.333", "**.***.***/****-**"),
+    ],
+)
+def test_scrub(line: str, must_not_contain: str, must_contain: str) -> None:
+    cleaned = scrub(line)
+    assert must_not_contain not in cleaned
+    assert must_contain in cleaned
+
+
+def test_scrub_keeps_ordinary_text() -> None:
+    line = "agreement 42 accepted with 12 installments of R$ 100,00"
+    assert scrub(line) == line
+
+
+def test_filter_scrubs_arguments_too() -> None:
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "login %s", ("529.982.247-25",), None
+    )
+    ScrubFilter().filter(record)
+    assert "529.982.247-25" not in record.getMessage()
+
+
+def test_json_lines_carry_request_id(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("json", "INFO")
+    logging.getLogger("portal.test").info("hello %s", "529.982.247-25")
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    record = json.loads(line)
+    assert record["message"] == "hello ***.982.247-**"
+    assert record["level"] == "INFO"
+    assert record["request_id"] == "-"
+    configure_logging("text", "INFO")

@@ -1,0 +1,85 @@
+"""portal/templating.py: the money, date and document filters; brand contrast."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+
+from portal.templating import brl, contrast_ratio, cpf_mask, date_br, text_colour_on
+
+NBSP = "\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("cents", "text"),
+    [
+        (0, f"R${NBSP}0,00"),
+        (1, f"R${NBSP}0,01"),
+        (123456, f"R${NBSP}1.234,56"),
+        (100_000_000, f"R${NBSP}1.000.000,00"),
+        (-123450, f"-R${NBSP}1.234,50"),
+        (5, f"R${NBSP}0,05"),
+    ],
+)
+def test_brl_in_portuguese(app: Flask, cents: int, text: str) -> None:
+    with app.test_request_context("/", headers={"Accept-Language": "pt-BR"}):
+        assert brl(cents) == text
+
+
+def test_brl_in_english(app: Flask) -> None:
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert brl(123456) == "R$1,234.56"
+
+
+@pytest.mark.parametrize("bad", [1.5, Decimal("1.50"), "100", True])
+def test_brl_refuses_anything_but_integer_centavos(app: Flask, bad: object) -> None:
+    with pytest.raises(TypeError):
+        brl(bad)  # type: ignore[arg-type]
+
+
+def test_brl_none_is_a_dash(app: Flask) -> None:
+    assert brl(None) == "—"
+
+
+def test_date_br(app: Flask) -> None:
+    with app.test_request_context("/", headers={"Accept-Language": "pt-BR"}):
+        assert date_br(date(2026, 3, 5)) == "05/03/2026"
+        assert date_br(date(2026, 3, 5), "long") == "5 de março de 2026"
+        # 2026-03-05 02:30 UTC is still the 4th in Brasília (UTC-3).
+        assert date_br(datetime(2026, 3, 5, 2, 30, tzinfo=UTC)) == "04/03/2026 às 23:30"
+        assert date_br(None) == "—"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert date_br(date(2026, 3, 5)) == "5 Mar 2026"
+
+
+@pytest.mark.parametrize(
+    ("document", "masked"),
+    [("12345678909", "***.456.789-**"), ("123.456.789-09", "***.456.789-**"), (None, "—")],
+)
+def test_cpf_mask(document: str | None, masked: str) -> None:
+    assert cpf_mask(document) == masked
+
+
+def test_filters_are_registered_in_jinja(app: Flask) -> None:
+    with app.test_request_context("/"):
+        template = app.jinja_env.from_string(
+            "{{ 123456|brl }} {{ d|date_br }} {{ '12345678909'|cpf_mask }}"
+        )
+        assert template.render(d=date(2026, 1, 2)) == (
+            f"R${NBSP}1.234,56 02/01/2026 ***.456.789-**"
+        )
+
+
+@pytest.mark.parametrize(
+    "colour", ["#1b5e7a", "#0b6e4f", "#ffeb3b", "#8a3b12", "#777777", "#767676", "#959595"]
+)
+def test_text_on_any_brand_colour_meets_aa(colour: str) -> None:
+    assert contrast_ratio(colour, text_colour_on(colour)) >= 4.5
+
+
+def test_contrast_ratio_extremes() -> None:
+    assert round(contrast_ratio("#000000", "#ffffff"), 1) == 21.0
+    assert contrast_ratio("#123456", "#123456") == 1.0
