@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from portal.domain.pix import parse_brcode
 from portal.extensions import db
 from portal.models import Payment
 from tests.debtor.test_journey import sign_in
@@ -123,3 +124,33 @@ def test_paying_needs_csrf_and_ownership(client: FlaskClient, app: Flask) -> Non
         ).status_code
         == 404
     )
+
+
+def test_a_tampered_amount_or_installment_is_ignored(client: FlaskClient, app: Flask) -> None:
+    """Scenario 27: the amount comes from the installment, never from the form."""
+    world = debt_world()
+    sign_in(client, world)
+    agreement = make_agreement(world, payment_count=3)
+    first = agreement.installments[0]
+    soup = parse_page(client.get(f"/acordos/{agreement.id}"))
+    response = client.post(
+        f"/acordos/{agreement.id}/pagamentos/0/pix",
+        data={
+            "csrf_token": csrf_token(soup),
+            "amount": "1",
+            "amount_cents": "1",
+            "installment_id": str(agreement.installments[2].id),
+        },
+    )
+    assert response.status_code == 303
+    payment = db.session.scalars(sa.select(Payment)).one()
+    assert payment.installment_id == first.id
+    assert payment.amount_cents == first.amount_cents > 1
+    assert parse_brcode(str(payment.pix_payload)).amount_cents == first.amount_cents
+    # A later installment cannot be paid before the one that is due (next payable only).
+    later = client.post(
+        f"/acordos/{agreement.id}/pagamentos/2/pix", data={"csrf_token": csrf_token(soup)}
+    )
+    assert later.status_code == 303
+    assert later.headers["Location"].endswith(f"/acordos/{agreement.id}")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
