@@ -1,4 +1,4 @@
-"""api keys idempotency webhooks (filled in by the change that needs it).
+"""segmentation bulk jobs (filled in by the change that needs it).
 
 Revision ID: 0008
 Revises: 0007
