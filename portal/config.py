@@ -253,6 +253,37 @@ def _payments(env: Mapping[str, str], mode: str) -> dict[str, Any]:
     }
 
 
+def _integration(env: Mapping[str, str], mode: str) -> dict[str, Any]:
+    """The company API and outgoing webhooks (security.md E6, E11-E15)."""
+    development = mode != "production"
+    allow_http = _bool(
+        "WEBHOOKS_ALLOW_HTTP", env.get("WEBHOOKS_ALLOW_HTTP", "true" if development else "false")
+    )
+    allow_private = _bool(
+        "WEBHOOKS_ALLOW_PRIVATE_NETWORKS", env.get("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "false")
+    )
+    if not development and (allow_http or allow_private):
+        raise ConfigError(
+            "WEBHOOKS_ALLOW_HTTP and WEBHOOKS_ALLOW_PRIVATE_NETWORKS must be false in production "
+            "(webhooks go only to public https URLs)"
+        )
+    return {
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
+        "API_MAX_BODY_BYTES": _int(
+            "API_MAX_BODY_BYTES",
+            env.get("API_MAX_BODY_BYTES", str(2 * 1024 * 1024)),
+            minimum=1024,
+            maximum=16 * 1024 * 1024,
+        ),
+        "WEBHOOKS_ALLOW_HTTP": allow_http,
+        "WEBHOOKS_ALLOW_PRIVATE_NETWORKS": allow_private,
+        "WEBHOOK_TIMEOUT_SECONDS": 5,
+        "WEBHOOK_MAX_ATTEMPTS": _int(
+            "WEBHOOK_MAX_ATTEMPTS", env.get("WEBHOOK_MAX_ATTEMPTS", "8"), minimum=1, maximum=20
+        ),
+    }
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, *, instance_path: Path | None = None
 ) -> dict[str, Any]:
@@ -304,6 +335,7 @@ def load_settings(
     settings.update(_mail(env, mode, instance_path))
     settings.update(_access(env))
     settings.update(_payments(env, mode))
+    settings.update(_integration(env, mode))
     if production and settings["SESSION_COOKIE_SECURE"] is False:
         raise ConfigError("SESSION_COOKIE_SECURE cannot be false in production")
     return settings

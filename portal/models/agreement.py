@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column, relationship
 
 from portal.domain.agreements import AgreementState
 from portal.models.base import Base, JSONType, utcnow
@@ -48,6 +48,7 @@ class Agreement(Base):
         sa.CheckConstraint("total_cents > 0", name="total_positive"),
         sa.CheckConstraint("payment_count >= 1", name="payment_count"),
         sa.Index("ix_agreements_debtor_state", "debtor_id", "state"),
+        sa.Index("ix_agreements_creditor_updated", "creditor_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +66,8 @@ class Agreement(Base):
     discount_cents: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped on any change to the agreement or its installments (API ``updated_since``).
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     end_reason: Mapped[str | None] = mapped_column(sa.String(300))
 
     debtor: Mapped[Debtor] = relationship()
@@ -166,3 +169,13 @@ def _no_update(_m: Mapper[AgreementEvidence], _c: sa.Connection, _t: AgreementEv
 @event.listens_for(AgreementEvidence, "before_delete")
 def _no_delete(_m: Mapper[AgreementEvidence], _c: sa.Connection, _t: AgreementEvidence) -> None:
     raise EvidenceTamperingError("acceptance evidence is append-only")
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _touch_agreements(session: Session, _context: object, _instances: object) -> None:
+    """A changed installment changes its agreement's ``updated_at`` (API change feeds)."""
+    for obj in session.dirty:
+        if isinstance(obj, Installment) and session.is_modified(obj, include_collections=False):
+            agreement = obj.agreement
+            if agreement is not None:
+                agreement.updated_at = utcnow()

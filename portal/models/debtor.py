@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -10,20 +9,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from portal.domain.documents import DocumentType, mask_document, normalise_document
+from portal.domain.records import normalise_phone
 from portal.models.base import Base, TimestampMixin
-
-_PHONE = re.compile(r"\+55\d{10,11}")
-
-
-def normalise_phone(raw: str) -> str:
-    """Brazilian phone numbers in E.164: ``(11) 98765-4321`` → ``+5511987654321``."""
-    digits = re.sub(r"\D", "", raw)
-    if not raw.strip().startswith("+") and len(digits) in (10, 11):
-        digits = "55" + digits
-    value = "+" + digits
-    if not _PHONE.fullmatch(value):
-        raise ValueError("phone must be a Brazilian number with area code")
-    return value
 
 
 class Debtor(TimestampMixin, Base):

@@ -35,6 +35,10 @@ def emit(
         id=f"evt_{secrets.token_hex(12)}", creditor_id=creditor_id, type=event_type, data=data
     )
     session.add(event)
+    from portal.services.after_commit import enqueue_after_commit
+    from portal.tasks import dispatch_webhooks_task  # tasks import services
+
+    enqueue_after_commit(session, dispatch_webhooks_task, event.id)
     return event
 
 

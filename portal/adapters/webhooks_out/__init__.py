@@ -1,0 +1,1 @@
+"""Outgoing webhooks to companies: URL safety (SSRF guard), signing and the HTTP sender."""

@@ -1,0 +1,89 @@
+"""Rows → response bodies. Nothing here exposes a full CPF or another creditor's data."""
+
+from __future__ import annotations
+
+from portal.api import schemas
+from portal.models import Agreement, Debtor, Payment, PendingItem, WebhookEndpoint
+
+
+def debtor(row: Debtor, outcome: str | None = None) -> schemas.DebtorOut:
+    return schemas.DebtorOut(
+        id=row.id,
+        document_type=row.document_type,  # type: ignore[arg-type]
+        document_masked=row.document_masked,
+        name=row.name,
+        has_email=bool(row.email),
+        has_phone=bool(row.phone),
+        outcome=outcome,  # type: ignore[arg-type]
+    )
+
+
+def item(row: PendingItem) -> schemas.ItemOut:
+    return schemas.ItemOut(
+        id=row.id,
+        external_reference=row.external_reference,
+        debtor_id=row.debtor_id,
+        description=row.description,
+        amount_cents=row.original_amount_cents,
+        due_date=row.original_due_date,
+        status=row.status,  # type: ignore[arg-type]
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def agreement(row: Agreement) -> schemas.AgreementOut:
+    evidence = row.evidence
+    return schemas.AgreementOut(
+        id=row.id,
+        debtor_id=row.debtor_id,
+        state=row.state,
+        total_cents=row.total_cents,
+        down_payment_cents=row.down_payment_cents,
+        discount_cents=row.discount_cents,
+        payment_count=row.payment_count,
+        items=sorted(link.pending_item.external_reference for link in row.items),
+        installments=[
+            schemas.InstallmentOut(
+                number=i.number,
+                due_date=i.due_date,
+                amount_cents=i.amount_cents,
+                paid_cents=i.paid_cents,
+                status=i.status,  # type: ignore[arg-type]
+                paid_at=i.paid_at,
+            )
+            for i in row.installments
+        ],
+        offer_digest=getattr(evidence, "offer_digest", None) if evidence else None,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def payment(row: Payment) -> schemas.PaymentOut:
+    return schemas.PaymentOut(
+        id=row.id,
+        agreement_id=row.agreement_id,
+        installment_number=row.installment.number,
+        method=row.method,  # type: ignore[arg-type]
+        status=row.status,
+        amount_cents=row.amount_cents,
+        applied_cents=row.applied_cents,
+        refunded_cents=row.refunded_cents,
+        succeeded_at=row.succeeded_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def endpoint(row: WebhookEndpoint, *, secret: str | None = None) -> schemas.WebhookEndpointOut:
+    return schemas.WebhookEndpointOut(
+        id=row.id,
+        url=row.url,
+        description=row.description,
+        event_types=list(row.event_types),
+        enabled=row.enabled,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        secret=secret,
+    )

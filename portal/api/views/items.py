@@ -1,0 +1,179 @@
+"""Pending items: batch upsert by external reference, list, get, mark paid or cancelled."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import sqlalchemy as sa
+from flask import abort, g
+
+from portal.api import bp, present, schemas
+from portal.api.pagination import page
+from portal.api.problems import field_errors, message_pair, rule_problem
+from portal.api.spec import operation
+from portal.domain.documents import normalise_document
+from portal.domain.records import ItemRecord, RecordInvalid, item_record
+from portal.extensions import db
+from portal.models import PendingItem
+from portal.services.clock import today_br
+from portal.services.portfolio import Outcome, PortfolioError, set_item_status, upsert_items
+
+
+class ItemListQuery(schemas.ListQuery):
+    status: Literal["open", "in_agreement", "paid", "cancelled", "disputed"] | None = None
+
+
+@bp.post("/items/batch")
+@operation(
+    "post",
+    "/items/batch",
+    summary="Create or update up to 1,000 pending items",
+    tag="items",
+    body=schemas.ItemBatchIn,
+    response=schemas.ItemBatchOut,
+)
+def upsert_item_batch(body: schemas.ItemBatchIn) -> object:
+    """Each item is matched by ``external_reference``. Valid items are saved even when others
+    in the batch are refused; ``results`` lists every item in order with its outcome. Sending
+    the same items again changes nothing (``unchanged``)."""
+    today = today_br()
+    results: list[schemas.ItemResult | None] = [None] * len(body.items)
+    entries: list[tuple[int, str, ItemRecord]] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(body.items):
+        errors: list[schemas.FieldError] = []
+        document = ""
+        try:
+            document = normalise_document(raw.debtor_document)[1]
+        except ValueError:
+            errors.append(
+                schemas.FieldError(
+                    field="debtor_document", code="invalid_document", message="invalid CPF/CNPJ"
+                )
+            )
+        try:
+            record = item_record(
+                external_reference=raw.external_reference,
+                description=raw.description,
+                amount_cents=raw.amount_cents,
+                due_date=raw.due_date,
+                today=today,
+            )
+        except RecordInvalid as invalid:
+            errors.extend(
+                schemas.FieldError(field=e["field"], code=e["code"], message=e["message"])
+                for e in field_errors(invalid)
+            )
+        if raw.external_reference in seen:
+            errors.append(
+                schemas.FieldError(
+                    field="external_reference",
+                    code="duplicate_in_batch",
+                    message="this reference appears earlier in the same batch",
+                )
+            )
+        seen.add(raw.external_reference)
+        if errors:
+            results[index] = schemas.ItemResult(
+                external_reference=raw.external_reference, outcome="error", errors=errors
+            )
+        else:
+            entries.append((index, document, record))
+    outcomes = upsert_items(
+        db.session, g.creditor_id, [(doc, rec) for _, doc, rec in entries], actor=g.actor
+    )
+    for (index, _, _), outcome in zip(entries, outcomes, strict=True):
+        errors = []
+        if outcome.error is not None:
+            errors.append(
+                schemas.FieldError(
+                    field="external_reference",
+                    code=outcome.error.code,
+                    message=message_pair(outcome.error)[0],
+                )
+            )
+        results[index] = schemas.ItemResult(
+            external_reference=outcome.external_reference,
+            outcome=outcome.outcome.value,  # type: ignore[arg-type]
+            id=outcome.item.id if outcome.item is not None else None,
+            errors=errors,
+        )
+    final = [r for r in results if r is not None]
+    return schemas.ItemBatchOut(
+        created=sum(r.outcome == Outcome.CREATED for r in final),
+        updated=sum(r.outcome == Outcome.UPDATED for r in final),
+        unchanged=sum(r.outcome == Outcome.UNCHANGED for r in final),
+        errors=sum(r.outcome == Outcome.ERROR for r in final),
+        results=final,
+    )
+
+
+def _own_item(reference: str) -> PendingItem:
+    item = db.session.scalar(
+        sa.select(PendingItem).where(
+            PendingItem.creditor_id == g.creditor_id, PendingItem.external_reference == reference
+        )
+    )
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.get("/items")
+@operation(
+    "get",
+    "/items",
+    summary="List pending items (changed since, cursor-paginated)",
+    tag="items",
+    query=ItemListQuery,
+    response=schemas.ItemList,
+)
+def list_items(query: ItemListQuery) -> object:
+    statement = sa.select(PendingItem).where(PendingItem.creditor_id == g.creditor_id)
+    if query.status:
+        statement = statement.where(PendingItem.status == query.status)
+    rows, next_cursor = page(
+        statement,
+        PendingItem.updated_at,
+        PendingItem.id,
+        updated_since=query.updated_since,
+        cursor=query.cursor,
+        limit=query.limit,
+        session=db.session,
+    )
+    return schemas.ItemList(data=[present.item(r) for r in rows], next_cursor=next_cursor)
+
+
+@bp.get("/items/<reference>")
+@operation(
+    "get",
+    "/items/<reference>",
+    summary="Get a pending item by external reference",
+    tag="items",
+    response=schemas.ItemOut,
+    errors=(404,),
+    path_params={"reference": "your external reference"},
+)
+def get_item(reference: str) -> object:
+    return present.item(_own_item(reference))
+
+
+@bp.patch("/items/<reference>")
+@operation(
+    "patch",
+    "/items/<reference>",
+    summary="Mark an item paid or cancelled outside the portal",
+    tag="items",
+    body=schemas.ItemStatusIn,
+    response=schemas.ItemOut,
+    errors=(404, 409),
+    path_params={"reference": "your external reference"},
+)
+def update_item_status(reference: str, body: schemas.ItemStatusIn) -> object:
+    """Refused (409) while the item is in an active agreement: cancel the agreement first."""
+    item = _own_item(reference)
+    try:
+        set_item_status(db.session, item, body.status, actor=g.actor)
+    except PortfolioError as refused:
+        return rule_problem(refused.message, refused.status)
+    return present.item(item)

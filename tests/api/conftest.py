@@ -1,0 +1,60 @@
+"""Fixtures for /api/v1: a creditor with an API key, and a client that sends it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal.extensions import db
+from portal.models import Creditor
+from portal.services.api_keys import create_key
+from portal.services.context import SYSTEM
+from tests.factories import create_creditor
+
+
+@dataclass
+class Company:
+    creditor: Creditor
+    secret: str
+    client: FlaskClient
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.secret}"}
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get(
+            path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
+        )
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.post(path, json=json, headers=headers, **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.patch(path, json=json, headers=headers, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.client.delete(path, headers=self.headers, **kwargs)
+
+
+def make_company(app: Flask, **creditor: Any) -> Company:
+    row = create_creditor(**creditor)
+    _, secret = create_key(db.session, row.id, "integração", actor=SYSTEM)
+    db.session.commit()
+    return Company(row, secret, app.test_client())
+
+
+@pytest.fixture
+def company(app: Flask) -> Company:
+    return make_company(app)
+
+
+@pytest.fixture
+def other_company(app: Flask) -> Company:
+    return make_company(app)

@@ -1,0 +1,104 @@
+"""Agreements and payments feeds: cursor pagination, updated_since, tenant isolation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from flask import Flask
+
+from portal.adapters.payments.base import ProviderEvent
+from portal.domain.payments import PaymentStatus
+from portal.extensions import db
+from portal.services.api_keys import create_key
+from portal.services.clock import now_utc
+from portal.services.context import SYSTEM
+from portal.services.payments import process_event, provider, start_payment
+from tests.api.conftest import Company
+from tests.factories import create_debtor, create_pending_item
+from tests.journey_helpers import World, debt_world, make_agreement
+
+
+def _owner(app: Flask, world: World) -> Company:
+    _, secret = create_key(db.session, world.creditor.id, "k", actor=SYSTEM)
+    db.session.commit()
+    return Company(world.creditor, secret, app.test_client())
+
+
+def _pay_first(app: Flask, agreement_id: int, installment_id: int) -> int:
+    with app.app_context():
+        payment = start_payment(db.session, installment_id, "pix", actor=SYSTEM, now=now_utc())
+        db.session.commit()
+        reported = provider().simulate_success(str(payment.provider_ref), now_utc()).payment
+        reported = replace(
+            reported, status=PaymentStatus.SUCCEEDED, amount_received_cents=payment.amount_cents
+        )
+        event = ProviderEvent(
+            event_id=f"evt_api_{agreement_id}",
+            type="payment_intent.succeeded",
+            created=now_utc(),
+            payment=reported,
+        )
+        process_event(db.session, "sandbox", event, now=now_utc())
+        db.session.commit()
+        return payment.id
+
+
+def test_agreements_feed_pages_with_a_cursor(app: Flask, other_company: Company) -> None:
+    world = debt_world(amounts=(40_000,))
+    owner = _owner(app, world)
+    agreements = [make_agreement(world, payment_count=2)]
+    for amount in (30_000, 20_000):
+        person = create_debtor()
+        item = create_pending_item(
+            creditor=world.creditor,
+            debtor=person,
+            original_amount_cents=amount,
+            original_due_date=world.items[0].original_due_date,
+        )
+        db.session.commit()
+        agreements.append(make_agreement(World(world.creditor, person, [item]), payment_count=2))
+    seen: list[int] = []
+    cursor = None
+    for _ in range(5):
+        query = "limit=1" + (f"&cursor={cursor}" if cursor else "")
+        page = owner.get(f"/api/v1/agreements?{query}").json
+        seen += [a["id"] for a in page["data"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(a.id for a in agreements)
+    one = owner.get(f"/api/v1/agreements/{agreements[0].id}").json
+    assert one["installments"][0]["number"] == 0
+    assert len(one["offer_digest"]) == 64
+    assert one["items"] == [world.items[0].external_reference]
+    assert other_company.get(f"/api/v1/agreements/{agreements[0].id}").status_code == 404
+    assert other_company.get("/api/v1/agreements").json["data"] == []
+
+
+def test_a_payment_moves_the_agreement_in_the_feed(app: Flask, other_company: Company) -> None:
+    world = debt_world()
+    owner = _owner(app, world)
+    agreement = make_agreement(world, payment_count=3)
+    before = now_utc() - timedelta(seconds=1)
+    since = before.isoformat().replace("+00:00", "Z")
+    payment_id = _pay_first(app, agreement.id, agreement.installments[0].id)
+    changed = owner.get("/api/v1/agreements", query_string={"updated_since": since}).json
+    assert [a["id"] for a in changed["data"]] == [agreement.id]
+    assert changed["data"][0]["installments"][0]["status"] == "paid"
+    payments = owner.get("/api/v1/payments", query_string={"updated_since": since}).json["data"]
+    assert [p["id"] for p in payments] == [payment_id]
+    assert payments[0]["applied_cents"] == agreement.installments[0].amount_cents
+    assert owner.get(f"/api/v1/payments/{payment_id}").json["method"] == "pix"
+    assert other_company.get(f"/api/v1/payments/{payment_id}").status_code == 404
+    later = owner.get(
+        "/api/v1/payments", query_string={"updated_since": now_utc().isoformat()}
+    ).json["data"]
+    assert later == []
+
+
+def test_bad_query_values(company: Company) -> None:
+    assert company.get("/api/v1/agreements?limit=0").status_code == 422
+    assert company.get("/api/v1/agreements?cursor=%%%").status_code == 400
+    assert company.get("/api/v1/payments?updated_since=ontem").status_code == 422
+    assert company.get("/api/v1/payments?updated_since=2026-01-01T00:00:00").status_code == 400

@@ -1,0 +1,157 @@
+"""Debtors and pending items through the API: upsert, batch outcomes, tenant isolation."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+
+from portal.extensions import db
+from portal.models import Debtor, ItemStatus, PendingItem
+from tests.api.conftest import Company
+from tests.factories import next_cpf
+from tests.journey_helpers import debt_world, make_agreement
+
+
+def _debtor(company: Company, **fields: object) -> dict[str, object]:
+    body = {"document": next_cpf(), "name": "Maria Souza", **fields}
+    response = company.post("/api/v1/debtors", json=body)
+    assert response.status_code in (200, 201), response.json
+    return {**body, **response.json}
+
+
+def _item(document: object, reference: str, amount: int = 12_345) -> dict[str, object]:
+    return {
+        "external_reference": reference,
+        "debtor_document": document,
+        "description": "Fatura de energia 09/2026",
+        "amount_cents": amount,
+        "due_date": "2026-09-10",
+    }
+
+
+def test_debtor_upsert_created_then_unchanged_then_updated(company: Company) -> None:
+    document = next_cpf()
+    first = company.post("/api/v1/debtors", json={"document": document, "name": "Ana Lima"})
+    assert first.status_code == 201 and first.json["outcome"] == "created"
+    assert first.headers["Location"] == f"/api/v1/debtors/{first.json['id']}"
+    assert document not in first.get_data(as_text=True)  # never the full CPF
+    again = company.post("/api/v1/debtors", json={"document": document, "name": "Ana Lima"})
+    assert again.status_code == 200 and again.json["outcome"] == "unchanged"
+    phone = company.post(
+        "/api/v1/debtors",
+        json={"document": document, "name": "Ana Lima", "phone": "(11) 98765-4321"},
+    )
+    assert phone.json["outcome"] == "updated" and phone.json["has_phone"] is True
+    assert company.get(f"/api/v1/debtors/{first.json['id']}").json["name"] == "Ana Lima"
+
+
+def test_invalid_debtor_lists_every_field_in_english_and_portuguese(company: Company) -> None:
+    response = company.post(
+        "/api/v1/debtors",
+        json={"document": "111.111.111-11", "name": "X", "email": "não", "phone": "123"},
+    )
+    assert response.status_code == 422
+    errors = {e["field"]: e for e in response.json["errors"]}
+    assert set(errors) == {"document", "email", "phone"}
+    assert errors["document"]["code"] == "invalid_document"
+    assert errors["document"]["message_pt"] == "CPF ou CNPJ inválido"
+    assert errors["document"]["message"] == "invalid CPF or CNPJ"
+
+
+def test_another_company_cannot_overwrite_contact_data(
+    company: Company, other_company: Company
+) -> None:
+    debtor = _debtor(company, email="ana@example.com")
+    other = other_company.post(
+        "/api/v1/debtors",
+        json={"document": debtor["document"], "name": "Outro Nome", "email": "x@example.com"},
+    )
+    assert other.status_code == 200 and other.json["outcome"] == "unchanged"
+    row = db.session.get_one(Debtor, debtor["id"])
+    assert (row.name, row.email) == ("Maria Souza", "ana@example.com")
+
+
+def test_item_batch_outcomes_in_order(company: Company) -> None:
+    debtor = _debtor(company)
+    stranger = next_cpf()  # never sent to us
+    body = {
+        "items": [
+            _item(debtor["document"], "F-1"),
+            _item(debtor["document"], "F-2", amount=500),
+            _item(stranger, "F-3"),
+            _item(debtor["document"], "F-1"),
+            {**_item(debtor["document"], "F-4"), "due_date": "1900-01-01"},
+        ]
+    }
+    response = company.post("/api/v1/items/batch", json=body)
+    assert response.status_code == 200
+    outcomes = [(r["external_reference"], r["outcome"]) for r in response.json["results"]]
+    assert outcomes == [
+        ("F-1", "created"),
+        ("F-2", "created"),
+        ("F-3", "error"),
+        ("F-1", "error"),
+        ("F-4", "error"),
+    ]
+    codes = [[e["code"] for e in r["errors"]] for r in response.json["results"]]
+    assert codes[2:] == [["debtor_not_found"], ["duplicate_in_batch"], ["invalid_due_date"]]
+    assert (response.json["created"], response.json["errors"]) == (2, 3)
+    again = company.post("/api/v1/items/batch", json={"items": body["items"][:2]})
+    assert [r["outcome"] for r in again.json["results"]] == ["unchanged", "unchanged"]
+    corrected = company.post(
+        "/api/v1/items/batch", json={"items": [_item(debtor["document"], "F-2", amount=600)]}
+    )
+    assert corrected.json["results"][0]["outcome"] == "updated"
+    assert company.get("/api/v1/items/F-2").json["amount_cents"] == 600
+
+
+def test_batch_size_is_capped_at_1000(company: Company) -> None:
+    items = [_item("037.104.211-95", f"R-{n}") for n in range(1001)]
+    response = company.post("/api/v1/items/batch", json={"items": items})
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "items"
+
+
+def test_tenant_isolation_answers_404(company: Company, other_company: Company) -> None:
+    """Scenario 31: company A's key on company B's objects → 404, never 403."""
+    debtor = _debtor(company)
+    company.post("/api/v1/items/batch", json={"items": [_item(debtor["document"], "SEG-1")]})
+    assert other_company.get(f"/api/v1/debtors/{debtor['id']}").status_code == 404
+    assert other_company.get("/api/v1/items/SEG-1").status_code == 404
+    patched = other_company.patch("/api/v1/items/SEG-1", json={"status": "paid"})
+    assert patched.status_code == 404
+    assert other_company.get("/api/v1/items").json["data"] == []
+    link = other_company.post(
+        "/api/v1/access-links", json={"debtor_document": debtor["document"], "channel": "sms"}
+    )
+    assert link.status_code == 404
+    item = db.session.scalars(
+        sa.select(PendingItem).where(PendingItem.external_reference == "SEG-1")
+    ).one()
+    assert item.status == ItemStatus.OPEN
+
+
+def test_mark_paid_and_refused_while_in_agreement(app: Flask, company: Company) -> None:
+    debtor = _debtor(company)
+    company.post(
+        "/api/v1/items/batch",
+        json={"items": [_item(debtor["document"], "P-1"), _item(debtor["document"], "P-2")]},
+    )
+    paid = company.patch("/api/v1/items/P-1", json={"status": "paid"})
+    assert paid.status_code == 200 and paid.json["status"] == "paid"
+    bad = company.patch("/api/v1/items/P-2", json={"status": "open"})
+    assert bad.status_code == 422
+    world = debt_world()
+    make_agreement(world)
+    from portal.services.api_keys import create_key
+    from portal.services.context import SYSTEM
+    from tests.api.conftest import Company as C
+
+    _, secret = create_key(db.session, world.creditor.id, "k", actor=SYSTEM)
+    db.session.commit()
+    owner = C(world.creditor, secret, app.test_client())
+    reference = world.items[0].external_reference
+    refused = owner.patch(f"/api/v1/items/{reference}", json={"status": "cancelled"})
+    assert refused.status_code == 409
+    assert refused.json["code"] == "item_in_agreement"
+    assert "acordo" in refused.json["detail_pt"]
