@@ -65,6 +65,7 @@ def _simulation_form(creditor: Creditor) -> tuple[SimulationForm, list]:  # type
     if request.method == "GET":
         form.items.data = [item.id for item in items]
         form.first_due_date.data = earliest
+        form.budget.data = session.get("planner_budget")  # set by the budget planner (learn)
     form.first_due_date.render_kw = {"min": earliest.isoformat(), "max": latest.isoformat()}
     return form, [earliest, latest]
 

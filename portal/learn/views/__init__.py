@@ -1,0 +1,1 @@
+"""Views of the learning pages, one module per feature."""
