@@ -269,7 +269,10 @@ def apply_trigger(
     if reason:
         agreement.end_reason = reason[:300]
     if after in {AgreementState.LAPSED, AgreementState.CANCELLED, AgreementState.BROKEN}:
-        _reopen_items(session, agreement, credit=after == AgreementState.BROKEN)
+        # What was paid is credited on a break and on a cancellation (a debtor can only
+        # cancel before paying; staff may cancel later, and the money is not lost).
+        credit = after in {AgreementState.BROKEN, AgreementState.CANCELLED}
+        _reopen_items(session, agreement, credit=credit)
     elif after == AgreementState.COMPLETED:
         for link in agreement.items:
             link.pending_item.status = ItemStatus.PAID
@@ -298,7 +301,8 @@ def apply_trigger(
 
 
 def _reopen_items(session: DbSession, agreement: Agreement, *, credit: bool) -> None:
-    """Items go back to open; on a break, what was paid is credited to them (in proportion)."""
+    """Items go back to open; with ``credit``, what was paid is credited to them (in
+    proportion to their balances at acceptance)."""
     for installment in agreement.installments:
         if installment.status == InstallmentStatus.PENDING:
             installment.status = InstallmentStatus.CANCELLED

@@ -56,6 +56,29 @@ class CreditorGroup:
         return self.policy is not None
 
 
+def item_balance(
+    item: PendingItem, policy: NegotiationPolicy | None, kind: DebtorKind, today: date
+) -> UpdatedBalance:
+    """The item's updated balance at ``today`` under ``policy`` (none: the amount as it is)."""
+    if policy is not None:
+        return updated_balance(domain_item(item), policy.charges, kind, today)
+    # Without a policy there are no charges to compute: show the amount as it is.
+    return UpdatedBalance(
+        item_id=str(item.id),
+        reference=item.external_reference,
+        due_date=item.original_due_date,
+        as_of=today,
+        days_overdue=item.days_overdue(today),
+        principal_cents=item.outstanding_principal_cents,
+        correction_cents=0,
+        multa_pct=Decimal(0),
+        multa_cents=0,
+        juros_monthly_pct=Decimal(0),
+        juros_cents=0,
+        total_cents=item.outstanding_principal_cents,
+    )
+
+
 def open_items(
     session: DbSession, debtor_id: int, creditor_id: int | None = None
 ) -> list[PendingItem]:
@@ -80,23 +103,5 @@ def debtor_pendencias(session: DbSession, debtor: Debtor, today: date) -> list[C
             except NoPolicy:
                 policy = None
             group = groups[item.creditor_id] = CreditorGroup(item.creditor, [], policy)
-        if group.policy is None:
-            # Without a policy there are no charges to compute: show the amount as it is.
-            balance = UpdatedBalance(
-                item_id=str(item.id),
-                reference=item.external_reference,
-                due_date=item.original_due_date,
-                as_of=today,
-                days_overdue=item.days_overdue(today),
-                principal_cents=item.outstanding_principal_cents,
-                correction_cents=0,
-                multa_pct=Decimal(0),
-                multa_cents=0,
-                juros_monthly_pct=Decimal(0),
-                juros_cents=0,
-                total_cents=item.outstanding_principal_cents,
-            )
-        else:
-            balance = updated_balance(domain_item(item), group.policy.charges, kind, today)
-        group.items.append(ItemView(item, balance))
+        group.items.append(ItemView(item, item_balance(item, group.policy, kind, today)))
     return sorted(groups.values(), key=lambda g: g.creditor.display_name)

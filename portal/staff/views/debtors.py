@@ -1,4 +1,5 @@
-"""Find a debtor within one's creditors, and issue, list and revoke their access links.
+"""Find a debtor within one's creditors, see everything about them, and issue, list and
+revoke their access links (other actions: ``debtor_actions``; history: ``timeline``).
 
 Every query goes through ``portal.services.staff`` scope checks: a debtor who owes nothing
 to the staff member's creditors does not exist for them (404, never 403).
@@ -19,10 +20,21 @@ from portal.http import request_actor
 from portal.log import scrub
 from portal.models import AccessLink, Channel, Creditor, Debtor, LinkPurpose, StaffRole
 from portal.services.access import issue_reminder_link, revoke_link, set_access_blocked
-from portal.services.clock import now_utc
+from portal.services.clock import now_utc, today_br
 from portal.services.link_messages import link_message
 from portal.services.staff import creditors_for, debtor_in_scope, search_debtors
-from portal.staff import bp
+from portal.services.staff_actions import can_staff_cancel
+from portal.services.staff_debtor import (
+    agreements_in_scope,
+    items_in_scope,
+    messages_sent,
+    notes_in_scope,
+    payments_in_scope,
+    staff_names,
+    timeline,
+)
+from portal.staff import bp, labels
+from portal.staff.debtor_forms import NoteForm
 from portal.staff.forms import ConfirmForm, DebtorSearchForm, IssueLinkForm
 
 
@@ -36,11 +48,18 @@ def search() -> str:
     )
 
 
-def _debtor_or_404(debtor_id: int) -> Debtor:
+def debtor_or_404(debtor_id: int) -> Debtor:
     debtor = debtor_in_scope(db.session, g.staff, debtor_id)
     if debtor is None:
         abort(404)
     return debtor
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """``+5541999990000`` → ``(41) *****-0000``: enough to confirm it on a call."""
+    if not phone or len(phone) < 8:
+        return None
+    return f"({phone[3:5]}) *****-{phone[-4:]}"
 
 
 def _issue_form(debtor: Debtor, creditors: list[Creditor]) -> IssueLinkForm:
@@ -70,27 +89,58 @@ def _links(debtor: Debtor) -> list[AccessLink]:
     return list(db.session.scalars(statement))
 
 
-def _render_debtor(
-    debtor: Debtor, form: IssueLinkForm | None = None, status: int = 200
+def _note_form(creditors: list[Creditor]) -> NoteForm:
+    form = NoteForm()
+    form.note_creditor_id.choices = [SelectChoice(c.id, c.display_name) for c in creditors]
+    return form
+
+
+TIMELINE_PREVIEW = 10
+
+
+def render_debtor_page(
+    debtor: Debtor,
+    *,
+    form: IssueLinkForm | None = None,
+    note_form: NoteForm | None = None,
+    error: str | None = None,
+    status: int = 200,
 ) -> tuple[str, int]:
-    creditors = creditors_for(db.session, g.staff, debtor.id)
+    """The debtor page: profile, items, agreements, payments, links, messages, notes and
+    the latest events, all within the staff member's creditors."""
+    staff = g.staff
+    creditors = creditors_for(db.session, staff, debtor.id)
+    recent = timeline(db.session, staff, debtor, per_page=TIMELINE_PREVIEW)
+    messages = messages_sent(db.session, staff, debtor)
     return render_template(
         "staff/debtors/show.html",
         debtor=debtor,
         creditors=creditors,
+        groups=items_in_scope(db.session, staff, debtor, today_br()),
+        agreements=agreements_in_scope(db.session, staff, debtor),
+        payments=payments_in_scope(db.session, staff, debtor),
         links=_links(debtor),
+        messages=messages,
+        notes=notes_in_scope(db.session, staff, debtor),
+        recent=recent,
+        names=staff_names(db.session, [*recent.events, *messages]),
+        labels=labels,
+        can_cancel=can_staff_cancel,
         now=now_utc(),
         form=form or _issue_form(debtor, creditors),
+        note_form=note_form or _note_form(creditors),
         confirm=ConfirmForm(),
         max_days=current_app.config["ACCESS_LINK_MAX_DAYS"],
         masked_email=scrub(debtor.email) if debtor.email else None,
+        masked_phone=mask_phone(debtor.phone),
+        error=error,
     ), status
 
 
 @bp.get("/devedores/<int:debtor_id>")
 @staff_required()
 def show(debtor_id: int) -> tuple[str, int]:
-    return _render_debtor(_debtor_or_404(debtor_id))
+    return render_debtor_page(debtor_or_404(debtor_id))
 
 
 @bp.post("/devedores/<int:debtor_id>/links")
@@ -99,14 +149,14 @@ def issue(debtor_id: int) -> tuple[str, int]:
     """Shows the link once, in this response only; it is never stored or shown again."""
     from portal.services.mail import queue_email
 
-    debtor = _debtor_or_404(debtor_id)
+    debtor = debtor_or_404(debtor_id)
     creditors = creditors_for(db.session, g.staff, debtor.id)
     form = _issue_form(debtor, creditors)
     max_days = current_app.config["ACCESS_LINK_MAX_DAYS"]
     if not form.validate_on_submit() or form.days.data > max_days:
         if form.days.data and form.days.data > max_days:
             form.days.errors = [_("No máximo %(n)s dias.", n=max_days)]
-        return _render_debtor(debtor, form, 400)
+        return render_debtor_page(debtor, form=form, status=400)
     creditor = next(c for c in creditors if c.id == form.creditor_id.data)
     channel = Channel(form.channel.data)
     link, token = issue_reminder_link(
@@ -160,7 +210,7 @@ def issue(debtor_id: int) -> tuple[str, int]:
 @bp.post("/devedores/<int:debtor_id>/links/<int:link_id>/revogar")
 @staff_required(StaffRole.AGENT)
 def revoke(debtor_id: int, link_id: int) -> Response:
-    debtor = _debtor_or_404(debtor_id)
+    debtor = debtor_or_404(debtor_id)
     link = next((item for item in _links(debtor) if item.id == link_id), None)
     if link is None or not ConfirmForm().validate_on_submit():
         abort(404)
@@ -173,7 +223,7 @@ def revoke(debtor_id: int, link_id: int) -> Response:
 @bp.post("/devedores/<int:debtor_id>/bloqueio")
 @staff_required(StaffRole.AGENT)
 def block(debtor_id: int) -> Response:
-    debtor = _debtor_or_404(debtor_id)
+    debtor = debtor_or_404(debtor_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     blocked = request.form.get("acao") == "bloquear"

@@ -1,0 +1,120 @@
+"""Plain pt-BR words for audit events on the debtor page: what happened, who did it, and
+which message left. Unknown actions show their code, so nothing is ever hidden."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.models import AuditEvent
+from portal.templating import brl
+
+ACTIONS: dict[str, Any] = {
+    "agreement.accepted": _l("Acordo fechado"),
+    "agreement.active": _l("Entrada paga: acordo em andamento"),
+    "agreement.completed": _l("Acordo quitado"),
+    "agreement.lapsed": _l("Acordo não iniciado: a entrada não foi paga"),
+    "agreement.broken": _l("Acordo encerrado por atraso"),
+    "agreement.cancelled": _l("Acordo cancelado"),
+    "installment.paid": _l("Parcela paga"),
+    "installment.part_paid": _l("Parte de uma parcela paga"),
+    "payment.started": _l("Pagamento iniciado"),
+    "payment.awaiting": _l("Pagamento aguardando o banco"),
+    "payment.processing": _l("Pagamento em processamento"),
+    "payment.succeeded": _l("Pagamento confirmado"),
+    "payment.failed": _l("Pagamento recusado"),
+    "payment.expired": _l("Pagamento expirado"),
+    "payment.canceled": _l("Pagamento cancelado"),
+    "payment.held": _l("Pagamento retido para conferência"),
+    "payment.refunded": _l("Pagamento devolvido"),
+    "offer.simulated": _l("Simulação de acordo"),
+    "link.issued": _l("Link de acesso emitido"),
+    "link.requested": _l("Link de acesso pedido pelo devedor"),
+    "link.request_ignored": _l("Pedido de link ignorado: já havia links ativos demais"),
+    "link.opened": _l("Link de acesso aberto"),
+    "link.opened_elsewhere": _l("Link aberto em outro navegador"),
+    "link.used": _l("Entrada pelo link de acesso"),
+    "link.failed": _l("Tentativa de entrada recusada"),
+    "link.locked": _l("Link bloqueado depois de tentativas erradas"),
+    "link.revoked": _l("Link de acesso cancelado"),
+    "code.sent": _l("Código de confirmação enviado"),
+    "code.verified": _l("Código de confirmação aceito"),
+    "code.failed": _l("Código de confirmação recusado"),
+    "auth.login": _l("Devedor entrou no portal"),
+    "auth.logout": _l("Devedor saiu do portal"),
+    "debtor.access_blocked": _l("Acesso ao portal bloqueado"),
+    "debtor.access_unblocked": _l("Acesso ao portal liberado"),
+    "debtor.document_revealed": _l("Documento completo exibido ao atendimento"),
+    "debtor.note_added": _l("Anotação registrada"),
+    "item.disputed": _l("Pendência marcada como contestada"),
+    "item.resolved": _l("Contestação resolvida: pendência em aberto de novo"),
+}
+
+CHANNELS: dict[str, Any] = {
+    "email": _l("e-mail"),
+    "sms": _l("SMS"),
+    "whatsapp": _l("WhatsApp"),
+}
+
+
+def action_label(event: AuditEvent) -> str:
+    label = ACTIONS.get(event.action)
+    return str(label) if label is not None else event.action
+
+
+def actor_label(event: AuditEvent, staff_names: dict[str, str]) -> str:
+    if event.actor_type == "staff":
+        name = staff_names.get(event.actor_id or "")
+        return _("Atendimento: %(name)s", name=name) if name else _("Atendimento")
+    return str(
+        {
+            "system": _l("Sistema"),
+            "debtor": _l("Devedor"),
+            "api_key": _l("Integração da empresa"),
+            "provider": _l("Provedor de pagamento"),
+        }.get(event.actor_type, event.actor_type)
+    )
+
+
+def event_detail(event: AuditEvent) -> str:
+    """A short, PII-free complement: which agreement, channel, amount or reason."""
+    details = event.details or {}
+    parts: list[str] = []
+    if event.subject_type == "agreement" and event.subject_id:
+        parts.append(_("Acordo nº %(n)s", n=event.subject_id))
+    elif "agreement_id" in details:
+        parts.append(_("Acordo nº %(n)s", n=details["agreement_id"]))
+    if "number" in details:
+        parts.append(_("parcela %(n)s", n=details["number"]))
+    channel = details.get("channel")
+    if channel in CHANNELS:
+        parts.append(_("por %(channel)s", channel=CHANNELS[channel]))
+    for key in ("amount_cents", "applied_cents", "total_cents", "refunded_cents"):
+        value = details.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value:
+            parts.append(brl(value))
+            break
+    if event.action == "policy.published" and "version" in details:
+        parts.append(_("versão %(n)s", n=details["version"]))
+    reason = details.get("reason")
+    if isinstance(reason, str) and event.action.startswith("agreement."):
+        parts.append(_("motivo: %(reason)s", reason=reason))
+    return " · ".join(parts)
+
+
+def message_label(event: AuditEvent) -> str:
+    """The message an event stands for (its body is never stored, only that it left)."""
+    channel = CHANNELS.get(str((event.details or {}).get("channel")), "")
+    if event.action == "code.sent":
+        return _("Código de confirmação por %(channel)s", channel=channel)
+    if event.action == "link.issued":
+        if (event.details or {}).get("channel") == "email":
+            return _("Link de acesso por e-mail")
+        return _(
+            "Link de acesso para %(channel)s (mensagem copiada pelo atendimento)", channel=channel
+        )
+    if event.action == "link.requested":
+        return _("Link de acesso por e-mail, pedido pelo devedor")
+    return _("E-mail sobre o acordo: %(what)s", what=action_label(event).lower())
