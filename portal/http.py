@@ -55,7 +55,13 @@ def csp_nonce() -> str:
     return str(nonce)
 
 
-def content_security_policy(nonce: str) -> str:
+def content_security_policy(nonce: str, *, stripe_checkout: bool = False) -> str:
+    """Strict CSP; with Stripe, forms may also post to its hosted checkout (security.md E2)."""
+    form_action = (
+        "form-action 'self' https://checkout.stripe.com"
+        if stripe_checkout
+        else ("form-action 'self'")
+    )
     directives = [
         "default-src 'none'",
         f"script-src 'self' 'nonce-{nonce}'",
@@ -64,7 +70,7 @@ def content_security_policy(nonce: str) -> str:
         "font-src 'self'",
         "connect-src 'self'",
         "manifest-src 'self'",
-        "form-action 'self'",
+        form_action,
         "frame-ancestors 'none'",
         "base-uri 'none'",
         "object-src 'none'",
@@ -84,7 +90,13 @@ def init_http(app: Flask) -> None:
     def _security_headers(response: Response) -> Response:
         headers = response.headers
         headers["X-Request-Id"] = g.get("request_id", "-")
-        headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
+        headers.setdefault(
+            "Content-Security-Policy",
+            content_security_policy(
+                csp_nonce(),
+                stripe_checkout=current_app.config.get("PAYMENT_PROVIDER") == "stripe",
+            ),
+        )
         headers["Reporting-Endpoints"] = 'csp="/csp-report"'
         if current_app.config["PORTAL_ENV"] != "development":
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import make_test_app
@@ -67,3 +68,18 @@ def test_hsts_outside_development(database_uri: str) -> None:
     app = make_test_app(database_uri, **PRODUCTION_OVERRIDES)
     response = app.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_form_action_allows_stripe_checkout_only_with_stripe(
+    client: FlaskClient, app: Flask
+) -> None:
+    """Paying by card posts to us and is redirected to Stripe's hosted page (E2)."""
+    sandbox = _directives(client.get("/").headers["Content-Security-Policy"])
+    assert sandbox["form-action"] == "'self'"
+    saved = app.config["PAYMENT_PROVIDER"]
+    app.config["PAYMENT_PROVIDER"] = "stripe"
+    try:
+        stripe = _directives(client.get("/").headers["Content-Security-Policy"])
+    finally:
+        app.config["PAYMENT_PROVIDER"] = saved
+    assert stripe["form-action"] == "'self' https://checkout.stripe.com"

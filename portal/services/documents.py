@@ -26,8 +26,9 @@ import hashlib
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -386,12 +387,19 @@ def _fail(session: DbSession, document: Document, *, final: bool) -> RenderFaile
     return RenderFailed(document.id, document.attempts, final=final)
 
 
-def render_document(session: DbSession, document_id: int) -> Document | None:
+def render_document(
+    session: DbSession, document_id: int, *, release: Callable[[], None] | None = None
+) -> Document | None:
     """Render and store one document (the ``portal.render_document`` task calls this).
 
     Returns the document (``None`` if it does not exist: nothing to retry). A ready or
     failed document is returned untouched. Raises :class:`RenderFailed` after counting
     the attempt in ``session`` (flushed): the caller commits, then retries unless ``final``.
+
+    ``release`` is called once the HTML is built and before the (slow) PDF rendering: the
+    task passes ``session.rollback`` so no read transaction stays open meanwhile. On SQLite
+    a read transaction that another connection wrote past can never become a write ("database
+    is locked" at once, whatever the busy timeout), so the final UPDATE runs in a fresh one.
     """
     document = session.scalar(
         sa.select(Document).where(Document.id == document_id).with_for_update()
@@ -410,21 +418,24 @@ def render_document(session: DbSession, document_id: int) -> Document | None:
         log.exception("document %s (%s) cannot be built; not retrying", document.id, document.kind)
         raise _fail(session, document, final=True) from None
     renderer = current_app.extensions["pdf_renderer"]
+    doc_id, kind = document.id, document.kind
+    if release is not None:
+        release()
     try:
         pdf = renderer.render(html)
     except Exception as exc:
         failure = _fail(session, document, final=False)
         log.warning(
             "document %s (%s): rendering attempt %s failed%s",
-            document.id,
-            document.kind,
+            doc_id,
+            kind,
             failure.attempts,
             "; giving up" if failure.final else "",
         )
         raise failure from exc
     stored = session.execute(
         sa.update(Document)
-        .where(Document.id == document.id, Document.status != DocumentStatus.READY.value)
+        .where(Document.id == doc_id, Document.status != DocumentStatus.READY.value)
         .values(
             content=pdf,
             sha256=hashlib.sha256(pdf).hexdigest(),
@@ -435,9 +446,9 @@ def render_document(session: DbSession, document_id: int) -> Document | None:
         .execution_options(synchronize_session=False)
     )
     if affected(stored):
-        log.info("document %s (%s) rendered: %s bytes", document.id, document.kind, len(pdf))
+        log.info("document %s (%s) rendered: %s bytes", doc_id, kind, len(pdf))
     else:
-        log.info("document %s was stored by another worker meanwhile; kept that one", document.id)
+        log.info("document %s was stored by another worker meanwhile; kept that one", doc_id)
     session.expire(document)
     return document
 
@@ -509,3 +520,24 @@ def verify(session: DbSession, code: str) -> VerificationView | None:
         agreement_state=AgreementState(agreement.state),
         offer_digest=agreement.evidence.offer_digest,
     )
+
+
+STALE_AFTER_MINUTES = 10
+
+
+def requeue_stale(session: DbSession, now: datetime) -> int:
+    """Send pending documents older than a few minutes to rendering again (a lost task, a
+    worker restart); rendering is idempotent, so a duplicate only costs time."""
+    from portal.tasks import render_document as render_task  # tasks import this module
+
+    stale = list(
+        session.scalars(
+            sa.select(Document.id).where(
+                Document.status == DocumentStatus.PENDING.value,
+                Document.created_at < now - timedelta(minutes=STALE_AFTER_MINUTES),
+            )
+        )
+    )
+    for document_id in stale:
+        enqueue_after_commit(session, render_task, document_id=document_id)
+    return len(stale)

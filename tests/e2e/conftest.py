@@ -8,13 +8,15 @@ are checked with axe-core (WCAG 2.1 A and AA) at a 360×740 phone viewport.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,21 +62,26 @@ def _free_port() -> int:
 
 
 def _flask(env: dict[str, str], *args: str) -> None:
-    subprocess.run(  # noqa: S603 - fixed command line
+    result = subprocess.run(  # noqa: S603 - fixed command line
         [sys.executable, "-m", "flask", "--app", "portal", *args],
         cwd=ROOT,
         env=env,
-        check=True,
         capture_output=True,
+        text=True,
         timeout=120,
     )
+    if result.returncode:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stderr[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def make_server_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment of one e2e server: its own port, SQLite file and outbox under ``tmp``.
+
+    ``extra`` adds or overrides variables (e.g. ``SMTP_HOST`` to send real e-mail).
+    """
     port = _free_port()
-    tmp = tmp_path_factory.mktemp("e2e")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY"))}
+    inherited = ("DATABASE_URL", "CELERY", "SMTP_", "MAIL_")  # never the developer's own
+    env = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
     env.update(
         PORTAL_ENV="development",
         DATABASE_URL=f"sqlite:///{tmp / 'e2e.sqlite3'}",
@@ -84,49 +91,64 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         DEV_OUTBOX_DIR=str(tmp / "outbox"),
     )
+    env.update(extra)
     return env
+
+
+@contextmanager
+def running_server(env: dict[str, str]) -> Iterator[str]:
+    """Migrate, seed and serve like ``make demo``; yields the base URL, stops on exit."""
+    _flask(env, "db", "upgrade")
+    _flask(env, "seed-demo")
+    port = env["PORT"]
+    log_path = Path(env["DATABASE_URL"].removeprefix("sqlite:///")).with_suffix(".log")
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed command line
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "portal",
+                "run",
+                "--port",
+                port,
+                "--host",
+                "127.0.0.1",
+                "--no-reload",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310
+                        break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        message = f"the e2e server did not start; see {log_path}"
+                        raise RuntimeError(message) from None
+                    time.sleep(0.2)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return make_server_env(tmp_path_factory.mktemp("e2e"))
 
 
 @pytest.fixture(scope="session")
 def server_url(server_env: dict[str, str]) -> Iterator[str]:
-    _flask(server_env, "db", "upgrade")
-    _flask(server_env, "seed-demo")
-    port = server_env["PORT"]
-    log_path = Path(server_env["DATABASE_URL"].removeprefix("sqlite:///")).with_suffix(".log")
-    log = log_path.open("wb")
-    process = subprocess.Popen(  # noqa: S603 - fixed command line
-        [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "portal",
-            "run",
-            "--port",
-            port,
-            "--host",
-            "127.0.0.1",
-            "--no-reload",
-        ],
-        cwd=ROOT,
-        env=server_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 - localhost
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the e2e server did not start") from None
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    with running_server(server_env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -139,20 +161,30 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        viewport=PHONE, locale="pt-BR", is_mobile=True, has_touch=True, device_scale_factor=2
-    )
-    page = context.new_page()
-    page.console_problems = []  # type: ignore[attr-defined]
+def watch_console(page: Any) -> Any:
+    """Collect console errors and uncaught exceptions in ``page.console_problems``."""
+    page.console_problems = []
 
     def on_console(message: Any) -> None:
         if message.type == "error":
-            page.console_problems.append(message.text)  # type: ignore[attr-defined]
+            page.console_problems.append(message.text)
 
     page.on("console", on_console)
-    yield page
+    page.on("pageerror", lambda error: page.console_problems.append(str(error)))
+    return page
+
+
+def new_phone_context(browser: Any) -> Any:
+    """A fresh browser context (no cookies) that looks like a phone."""
+    return browser.new_context(
+        viewport=PHONE, locale="pt-BR", is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = new_phone_context(browser)
+    yield watch_console(context.new_page())
     context.close()
 
 
@@ -203,3 +235,114 @@ def database(server_env: dict[str, str]) -> Any:
     import sqlalchemy as sa
 
     return sa.create_engine(server_env["DATABASE_URL"])
+
+
+# --- the debtor's journey, shared by test_journey and test_payments -------------------------
+
+MAIL_CODE = re.compile(r"^\s+(\d{6})\s*$", re.MULTILINE)
+
+
+def check_page(page: Any) -> None:
+    """What every page of a journey must pass: axe (WCAG 2.1 A/AA) and the 360 px width."""
+    assert_accessible(page)
+    assert_fits_the_phone(page)
+
+
+def enter_by_reminder_link(page: Any, server_env: dict[str, str], cpf: str) -> None:
+    """Open a fresh SMS reminder link for ``cpf`` and pass its identity check."""
+    url = flask_cli(server_env, "issue-link", cpf, "--channel", "sms").strip()
+    assert url.startswith(server_env["BASE_URL"] + "/a/")
+    page.goto(url)
+    check_page(page)
+    page.get_by_label("Os 3 primeiros dígitos do seu CPF ou CNPJ").fill(cpf[:3])
+    page.get_by_role("button", name="Confirmar e entrar").click()
+    page.wait_for_url("**/inicio")
+    assert page.locator("h1").inner_text() == "Minhas pendências"
+    check_page(page)
+
+
+def wait_for_code(mail_texts: Callable[[], list[str]], before: int, timeout: float = 10) -> str:
+    """The one-time code in the first message that arrived after the first ``before``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for text in mail_texts()[before:]:
+            if found := MAIL_CODE.search(text):
+                return found.group(1)
+        time.sleep(0.2)
+    raise AssertionError("no one-time code arrived by e-mail")
+
+
+def accept_agreement(
+    page: Any,
+    *,
+    creditor: str,
+    mail_texts: Callable[[], list[str]],
+    budget: str | None = None,
+    plan: str = "Escolher entrada + 2 parcelas",
+) -> int:
+    """From "Minhas pendências": simulate with ``creditor``, choose a plan and confirm it with
+    the one-time code sent by e-mail; returns the new agreement's id. With ``budget`` the plan
+    is the one highlighted as fitting it, otherwise the one whose link is called ``plan``."""
+    group = page.locator(".creditor-group", has_text=creditor)
+    group.get_by_role("link", name="Simular um acordo").click()
+    page.wait_for_url("**/simular/*")
+    check_page(page)
+    if budget:
+        page.get_by_label("Quanto cabe no seu bolso por mês? (opcional)").fill(budget)
+    page.get_by_role("button", name="Ver as opções").click()
+    page.wait_for_url("**/simulacao/*")
+    check_page(page)
+    if budget:
+        assert "cabe no seu bolso" in page.locator(".budget-answer").inner_text()
+        choice = page.locator(".option--fits").get_by_role("link")
+    else:
+        choice = page.get_by_role("link", name=plan, exact=True)
+    choice.click()
+    page.wait_for_url("**/confirmar?parcelas=*")
+    assert page.locator("h1").inner_text() == "Confira antes de confirmar"
+    check_page(page)
+
+    before = len(mail_texts())
+    page.get_by_role("button", name="1. Receber o código por e-mail").click()
+    page.get_by_label("Código de 6 dígitos").wait_for()
+    check_page(page)
+    code = wait_for_code(mail_texts, before)
+    page.get_by_label("Li e concordo com as condições acima.").check()
+    page.get_by_label("Código de 6 dígitos").fill(code)
+    page.get_by_role("button", name="2. Confirmar o acordo").click()
+    page.wait_for_url(re.compile(r"/acordos/\d+$"))
+    assert "Acordo confirmado!" in page.locator("main").inner_text()
+    check_page(page)
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def wait_for_document(page: Any, name: str, count: int = 1, timeout: float = 20) -> Any:
+    """Reload the agreement page until ``count`` documents called ``name`` are listed and
+    the last one is ready (they are rendered by a task after the commit); returns its link."""
+    deadline = time.monotonic() + timeout
+    while True:
+        items = page.locator("li", has=page.get_by_role("link", name=name, exact=True))
+        if items.count() >= count and "em preparação" not in items.nth(count - 1).inner_text():
+            return items.nth(count - 1).get_by_role("link")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name!r} was not ready within {timeout}s")
+        page.wait_for_timeout(300)
+        page.reload()
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text with all white space removed (the layout may break long strings)."""
+    import io
+
+    from pypdf import PdfReader
+
+    assert data.startswith(b"%PDF-")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return re.sub(r"\s+", "", text)
+
+
+def download(page: Any, link: Any) -> tuple[str, bytes]:
+    """Click ``link`` and return the downloaded file's suggested name and bytes."""
+    with page.expect_download() as info:
+        link.click()
+    return info.value.suggested_filename, Path(info.value.path()).read_bytes()

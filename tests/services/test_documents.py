@@ -12,11 +12,13 @@ import io
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import fields
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from pypdf import PdfReader
+from sqlalchemy.exc import OperationalError
 
 from portal.adapters.pdf import MINIMAL_PDF, WeasyPrintRenderer
 from portal.domain.agreements import AgreementState
@@ -24,6 +26,8 @@ from portal.domain.documents import format_cpf
 from portal.extensions import AppContextTask, celery, db
 from portal.models import Agreement, Document, DocumentKind, DocumentStatus
 from portal.services import documents
+from portal.services.after_commit import pending_callbacks
+from portal.services.clock import now_utc
 from portal.services.documents import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -406,7 +410,7 @@ def test_a_missing_document_is_not_retried(
 
 def test_the_task_retry_policy() -> None:
     assert render_task.name == "portal.render_document"
-    assert render_task.autoretry_for == (documents.RenderFailed,)
+    assert render_task.autoretry_for == (documents.RenderFailed, OperationalError)
     assert render_task.max_retries == MAX_ATTEMPTS - 1
     assert render_task.retry_backoff is True
     assert render_task.acks_late is True
@@ -544,3 +548,49 @@ def test_the_authentication_reads_as_words(app: Flask) -> None:
         )
         assert auth_method_words("unknown") == "unknown"
         assert auth_method_words("") == "—"
+
+
+def test_the_read_transaction_ends_before_the_slow_rendering(
+    app: Flask, counting: CountingRenderer
+) -> None:
+    """SQLite cannot turn a stale read into a write: the task releases before rendering."""
+    agreement = create_agreement()
+    document = queue_document(db.session, agreement, DocumentKind.TERMS)
+    db.session.commit()  # its own task renders it once; make it pending again to render here
+    document_id = document.id
+    db.session.execute(
+        sa.update(Document).where(Document.id == document_id).values(status="pending")
+    )
+    db.session.commit()
+    order: list[str] = []
+    calls_before = counting.calls
+
+    def release() -> None:
+        order.append(f"release after {counting.calls - calls_before} renders")
+        db.session.rollback()
+
+    with app.app_context():
+        documents.render_document(db.session, document_id, release=release)
+        db.session.commit()
+        assert db.session.get_one(Document, document_id).status == DocumentStatus.READY
+    assert order == ["release after 0 renders"]
+    assert counting.calls == calls_before + 1
+
+
+def test_stale_pending_documents_are_requeued(app: Flask) -> None:
+    agreement = create_agreement()
+    now = now_utc()
+    old = queue_document(db.session, agreement, DocumentKind.TERMS)
+    db.session.flush()
+    db.session.execute(
+        sa.update(Document)
+        .where(Document.id == old.id)
+        .values(status="pending", created_at=now - timedelta(minutes=15))
+    )
+    db.session.flush()
+    with app.app_context():
+        before = pending_callbacks(db.session)
+        assert documents.requeue_stale(db.session, now) == 1
+        assert pending_callbacks(db.session) == before + 1
+        assert documents.requeue_stale(db.session, now - timedelta(minutes=30)) == 0
+        db.session.rollback()
