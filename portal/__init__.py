@@ -84,6 +84,9 @@ def _init_extensions(app: Flask) -> None:
     init_messaging(app)
     init_pdf(app)
     init_payments(app)
+    from portal.adapters.webhooks_out.http import RequestsSender
+
+    app.extensions.setdefault("webhook_sender", RequestsSender())
 
     from portal.cli import register_cli
 
@@ -101,6 +104,13 @@ def _register_blueprints(app: Flask) -> None:
     from portal.callbacks import bp as callbacks_bp
 
     app.register_blueprint(callbacks_bp)
+    from portal.api import bp as api_bp
+
+    csrf.exempt(api_bp)  # API keys, no cookies (security.md E1)
+    app.register_blueprint(api_bp)
+    from portal.learn import bp as learn_bp
+
+    app.register_blueprint(learn_bp)
     if app.config["PAYMENT_PROVIDER"] == "sandbox" and app.config["PORTAL_ENV"] != "production":
         from portal.sandbox import bp as sandbox_bp
 

@@ -32,7 +32,13 @@ CLI = Actor(ActorType.SYSTEM, "cli")
 
 
 def register_cli(app: Flask) -> None:
+    from portal.cli_api import create_api_key_command, deliver_webhooks_command
+    from portal.cli_import import import_items_command
+
+    jobs_group.add_command(deliver_webhooks_command)
     for command in (
+        create_api_key_command,
+        import_items_command,
         seed_demo_command,
         demo_info_command,
         demo_totp_command,
@@ -55,12 +61,16 @@ def seed_demo_command() -> None:
     _development_only()
     report = seed_demo(db.session, today_br())
     seed_demo_staff(db.session)
+    from portal.services.articles import load_bundled
+
+    articles = load_bundled(db.session, actor=CLI, now=now_utc())
     db.session.commit()
     created = report.created
     click.echo(
         f"Dados de demonstração: {created['creditors']} credores, {created['debtors']} "
         f"devedores e {created['items']} pendências criados (o que já existia foi mantido)."
     )
+    click.echo(f"Artigos de educação financeira: {len(articles)} publicados.")
     click.echo("")
     click.echo(f"{'Devedor':<32} {'CPF':<16} E-mail")
     for debtor in report.debtors[:8]:

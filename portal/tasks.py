@@ -11,6 +11,7 @@ from typing import Any
 
 from celery.schedules import crontab
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 from portal.adapters.email.base import EmailDeliveryError
 from portal.adapters.messaging.base import TextDeliveryError
@@ -43,9 +44,17 @@ def init_celery(app: Flask) -> None:
                 "task": "portal.run_due_transitions",
                 "schedule": crontab(minute=5),  # hourly; idempotent
             },
+            "webhooks-due": {
+                "task": "portal.webhooks_due",
+                "schedule": crontab(),  # every minute: retries after backoff (E14)
+            },
             "payments-maintenance": {
                 "task": "portal.payments_maintenance",
                 "schedule": crontab(minute="*/15"),  # expiry and reconciliation (C7)
+            },
+            "bulk-exports-purge": {
+                "task": "portal.purge_bulk_exports",
+                "schedule": crontab(minute=20),  # hourly: erase sealed links past their window
             },
         },
     )
@@ -104,7 +113,8 @@ def send_text_message(channel: str, to_phone: str, text: str) -> None:
 
 @celery.task(
     name="portal.render_document",
-    autoretry_for=(documents.RenderFailed,),
+    # OperationalError: the database was busy or briefly away; the attempt left nothing.
+    autoretry_for=(documents.RenderFailed, OperationalError),
     retry_backoff=True,
     retry_backoff_max=300,
     max_retries=documents.MAX_ATTEMPTS - 1,
@@ -113,7 +123,7 @@ def send_text_message(channel: str, to_phone: str, text: str) -> None:
 def render_document(document_id: int) -> None:
     """Render one document and store it; a failed attempt is kept, then retried or given up."""
     try:
-        documents.render_document(db.session, document_id)
+        documents.render_document(db.session, document_id, release=db.session.rollback)
     except documents.RenderFailed as failure:
         db.session.commit()  # the attempt counts even though the rendering failed
         if not failure.final:
@@ -152,4 +162,96 @@ def payments_maintenance_task() -> dict[str, int]:
     db.session.commit()
     counts = reconcile(db.session, now_utc())
     db.session.commit()
-    return {"expired": expired, **counts}
+    requeued = documents.requeue_stale(db.session, now_utc())
+    db.session.commit()
+    return {"expired": expired, "documents_requeued": requeued, **counts}
+
+
+# --- Outgoing webhooks (portal.services.integration queues dispatch after commit) ---------
+
+
+def _webhook_sender() -> Any:
+    return celery_flask_app().extensions["webhook_sender"]
+
+
+def celery_flask_app() -> Flask:
+    app = AppContextTask.flask_app
+    if app is None:
+        raise RuntimeError("init_celery was not called")
+    return app
+
+
+@celery.task(name="portal.webhooks_dispatch", acks_late=True)
+def dispatch_webhooks_task(event_id: str) -> int:
+    """Fan an outbox event out to the creditor's endpoints and try each delivery once."""
+    from portal.services import webhooks
+    from portal.services.clock import now_utc
+
+    delivery_ids = webhooks.fan_out(db.session, event_id)
+    db.session.commit()
+    for delivery_id in delivery_ids:
+        webhooks.deliver(db.session, delivery_id, sender=_webhook_sender(), now=now_utc())
+        db.session.commit()
+    return len(delivery_ids)
+
+
+@celery.task(name="portal.webhooks_due", acks_late=True)
+def deliver_due_webhooks_task() -> int:
+    """Retry deliveries whose backoff has passed (every minute; idempotent)."""
+    from portal.services import webhooks
+    from portal.services.clock import now_utc
+
+    count = 0
+    for delivery_id in webhooks.due_deliveries(db.session, now_utc()):
+        webhooks.deliver(db.session, delivery_id, sender=_webhook_sender(), now=now_utc())
+        db.session.commit()
+        count += 1
+    return count
+
+
+# --- Bulk access links for a segment (portal.services.bulk_links queues this) ------------
+
+
+@celery.task(name="portal.bulk_issue_links", acks_late=True)
+def bulk_issue_links_task(job_id: int) -> None:
+    """Issue a bulk job's links batch by batch, committing each so progress shows.
+
+    Gets only the job id: links are secrets and never travel through the broker or logs.
+    """
+    from flask import current_app
+
+    from portal.services.bulk_links import issue_batch
+    from portal.services.clock import now_utc
+
+    max_days = current_app.config["ACCESS_LINK_MAX_DAYS"]
+    while issue_batch(db.session, job_id, max_days=max_days, now=now_utc()):
+        db.session.commit()
+    db.session.commit()
+
+
+@celery.task(name="portal.purge_bulk_exports", acks_late=True)
+def purge_bulk_exports_task() -> int:
+    """Erase sealed links whose export window has closed (hourly; idempotent)."""
+    from portal.services.bulk_links import purge_expired_exports
+    from portal.services.clock import now_utc
+
+    erased = purge_expired_exports(db.session, now_utc())
+    db.session.commit()
+    return erased
+
+
+# --- CSV imports (portal.services.csv_import; queued after the upload's commit) ---------
+
+
+@celery.task(name="portal.import_items", acks_late=True)
+def import_items_task(job_id: int) -> None:
+    """Run one CSV import, committing after every batch; a crash marks the job failed."""
+    from portal.services.csv_import import abandon_import, run_import
+
+    try:
+        run_import(db.session, job_id, commit=db.session.commit)
+    except Exception:
+        db.session.rollback()
+        abandon_import(db.session, job_id)
+        db.session.commit()
+        raise

@@ -16,11 +16,24 @@ from portal.models.agreement import (
     InstallmentStatus,
     OfferSnapshot,
 )
+from portal.models.article import Article, ArticleStatus
 from portal.models.audit import ActorType, AppendOnlyError, AuditEvent
 from portal.models.base import Base, utcnow
+from portal.models.bulk import BulkJob, BulkJobLink, BulkJobStatus, BulkLinkStatus
 from portal.models.creditor import Creditor
 from portal.models.debtor import Debtor
 from portal.models.document import Document, DocumentKind, DocumentStatus
+from portal.models.imports import ImportJob, ImportOrigin, ImportStatus
+from portal.models.integration import (
+    ApiKey,
+    CreditorDebtor,
+    DeliveryStatus,
+    IdempotencyRecord,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from portal.models.note import DebtorNote, ImmutableNoteError
 from portal.models.payment import OutboxEvent, Payment, ProviderEventRecord, SandboxCharge
 from portal.models.pending_item import ItemStatus, PendingItem
 from portal.models.policy import ImmutablePolicyError, PolicyVersion
@@ -32,18 +45,33 @@ __all__ = [
     "Agreement",
     "AgreementEvidence",
     "AgreementItem",
+    "ApiKey",
     "AppendOnlyError",
+    "Article",
+    "ArticleStatus",
     "AuditEvent",
     "Base",
+    "BulkJob",
+    "BulkJobLink",
+    "BulkJobStatus",
+    "BulkLinkStatus",
     "Channel",
     "CodePurpose",
     "Creditor",
+    "CreditorDebtor",
     "Debtor",
+    "DebtorNote",
+    "DeliveryStatus",
     "Document",
     "DocumentKind",
     "DocumentStatus",
     "EvidenceTamperingError",
+    "IdempotencyRecord",
+    "ImmutableNoteError",
     "ImmutablePolicyError",
+    "ImportJob",
+    "ImportOrigin",
+    "ImportStatus",
     "Installment",
     "InstallmentStatus",
     "ItemStatus",
@@ -58,6 +86,9 @@ __all__ = [
     "SandboxCharge",
     "StaffRole",
     "StaffUser",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "staff_creditors",
     "utcnow",
 ]

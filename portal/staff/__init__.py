@@ -4,4 +4,15 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/atendimento")
 
-from portal.staff.views import auth, debtors  # noqa: E402, F401
+from portal.staff.views import (  # noqa: E402, F401
+    articles,
+    auth,
+    debtor_actions,
+    debtors,
+    imports,
+    integration,
+    kpis,
+    policies,
+    segments,
+    timeline,
+)
