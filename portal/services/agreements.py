@@ -24,6 +24,7 @@ from portal.domain.agreements import (
 )
 from portal.domain.offers import Offer
 from portal.models import (
+    ActorType,
     Agreement,
     AgreementEvidence,
     AgreementItem,
@@ -289,7 +290,7 @@ def apply_trigger(
             **({"reason": reason} if reason else {}),
         },
     )
-    _notify(session, agreement, after)
+    _notify(session, agreement, after, by_staff=actor.type == ActorType.STAFF)
     from portal.services.integration import EVENT_TYPES, agreement_payload, emit
 
     if f"agreement.{after.value}" in EVENT_TYPES:
@@ -322,7 +323,9 @@ def _reopen_items(session: DbSession, agreement: Agreement, *, credit: bool) -> 
     session.flush()
 
 
-def _notify(session: DbSession, agreement: Agreement, state: AgreementState) -> None:
+def _notify(
+    session: DbSession, agreement: Agreement, state: AgreementState, *, by_staff: bool = False
+) -> None:
     from portal.services.mail import queue_email
 
     template = {
@@ -342,6 +345,8 @@ def _notify(session: DbSession, agreement: Agreement, state: AgreementState) -> 
             "first_name": debtor.first_name,
             "creditor": agreement.creditor.legal_name,
             "agreement_id": agreement.id,
+            "by_company": by_staff,
+            "credited_cents": sum(link.credited_cents for link in agreement.items),
         },
     )
 

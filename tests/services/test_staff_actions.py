@@ -31,6 +31,7 @@ from portal.services.staff_actions import (
     reveal_document,
 )
 from portal.services.staff_debtor import items_in_scope, notes_in_scope, timeline
+from portal.templating import brl
 from tests.access_helpers import events, make_staff
 from tests.factories import create_creditor, create_pending_item
 from tests.journey_helpers import debt_world, make_agreement
@@ -68,6 +69,11 @@ def test_staff_cancel_reopens_items_and_credits_what_was_paid(
     message = smtp_server.wait_for(before + 1)[-1]
     assert message["Subject"] == f"Acordo nº {agreement.id} cancelado"
     assert message["To"] == world.debtor.email
+    text = message.get_body(("plain",)).get_content()
+    assert "O cancelamento foi feito pela empresa" in text
+    assert "Se você não pediu" not in text
+    expected = f"O que você já pagou, {brl(paid)}, foi abatido".replace("\xa0", " ")
+    assert expected in " ".join(text.split())
     db.session.expire_all()
     cancelled = db.session.get(Agreement, agreement.id)
     assert cancelled.state == "cancelled"
