@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -13,14 +14,14 @@ ADMIN_EMAIL = "admin.e2e@example.com"
 ADMIN_PASSWORD = "uma-senha-longa-de-teste-2026"
 
 
-def _admin_secret(server_env: dict[str, str]) -> str:
+def _admin_secret(server_env: dict[str, str], email: str = ADMIN_EMAIL) -> str:
     output = flask_cli(
         server_env,
         "create-staff",
         "--name",
         "Adriana Admin",
         "--email",
-        ADMIN_EMAIL,
+        email,
         "--role",
         "admin",
         "--all-creditors",
@@ -93,5 +94,50 @@ def test_debtor_page_history_and_policy_editor_are_accessible(
     assert "Versão 2 publicada" in page.locator("main").inner_text()
     _check(page)
     page.get_by_role("link", name="versão 1").click()
+    _check(page)
+    assert page.console_problems == []
+
+
+def _sign_in(page: Any, server_url: str, email: str, secret: str) -> None:
+    page.goto(server_url + "/atendimento/entrar")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Senha").fill(ADMIN_PASSWORD)
+    page.get_by_label("Código do aplicativo autenticador").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Entrar").click()
+
+
+def test_integration_import_and_api_docs_pages_are_accessible(
+    page: Any, server_url: str, server_env: dict[str, str]
+) -> None:
+    email = "integracao.e2e@example.com"
+    _sign_in(page, server_url, email, _admin_secret(server_env, email))
+    page.get_by_role("link", name="Integração", exact=True).click()
+    _check(page)
+    page.locator("main li a").first.click()
+    _check(page)
+    page.get_by_label(re.compile("Nome da nova chave")).fill("ERP de teste")
+    page.get_by_role("button", name="Criar chave").click()
+    secret = page.locator("code.secret").inner_text()
+    assert secret.startswith("dpk_")
+    _check(page)
+    docs = page.request.get(
+        server_url + "/api/v1/items", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert docs.status == 200
+
+    page.get_by_role("link", name="Importações").click()
+    _check(page)
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "csv" / "bad_rows.csv"
+    page.get_by_label("Arquivo CSV").set_input_files(str(fixture))
+    page.get_by_role("button", name="Importar").click()
+    for _ in range(40):  # the import runs in the background: reload until it has finished
+        if "Baixar relatório de erros" in page.content():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    assert "Baixar relatório de erros" in page.content()
+    _check(page)
+
+    page.goto(server_url + "/api/v1/docs")
     _check(page)
     assert page.console_problems == []
