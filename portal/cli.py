@@ -240,6 +240,9 @@ def demo_info_command() -> None:
     click.echo(f"    e-mail {DEMO_STAFF['email']}, senha {DEMO_STAFF['password']}")
     click.echo("    código do autenticador: flask --app portal demo-totp")
     click.echo(f"  Saúde do serviço: {base}/healthz")
+    click.echo(f"  API das empresas: {base}/api/v1/docs (docs/api.md)")
+    click.echo("    chave de teste: flask --app portal create-api-key --creditor 1")
+    click.echo(f"  Educação financeira: {base}/aprenda")
     click.echo("")
 
 
