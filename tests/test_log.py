@@ -49,3 +49,18 @@ def test_json_lines_carry_request_id(capsys: pytest.CaptureFixture[str]) -> None
     assert record["level"] == "INFO"
     assert record["request_id"] == "-"
     configure_logging("text", "INFO")
+
+
+def test_the_e2e_log_scan_catches_what_it_looks_for() -> None:
+    """The scan run on every e2e server's log (scenario 39) is not vacuous."""
+    from tests.e2e.conftest import assert_no_secrets_in_log
+
+    assert_no_secrets_in_log("GET /a/[redacted] 200 ***.104.211-** 2026-11-25 08:00:18")
+    for leak in (
+        "debtor 037.104.211-95 signed in",
+        "cpf=03710421195",
+        "GET /a/J72kBBEHtngwm-gmst4i2O HTTP/1.1",
+        "key dpk_Jm3abcdefghijklmnopqrstuv",
+    ):
+        with pytest.raises(AssertionError):
+            assert_no_secrets_in_log(leak)
