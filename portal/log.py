@@ -27,8 +27,14 @@ _TOKENISH = re.compile(
 )
 
 
+# Link paths carry a token whatever its letters: a 22-character token has no digit about
+# once in 40, so the shape rule above alone would let it through.
+_LINK_PATH = re.compile(r"(/(?:a|entrar)/)[A-Za-z0-9_-]{16,}")
+
+
 def scrub(text: str) -> str:
     """Mask personal data and secrets in a log line."""
+    text = _LINK_PATH.sub(r"\1[redacted]", text)
     text = _CPF_FORMATTED.sub(lambda m: f"***.{m.group()[4:11]}-**", text)
     text = _CNPJ_FORMATTED.sub("**.***.***/****-**", text)
     text = _TOKENISH.sub("[redacted]", text)
