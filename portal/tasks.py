@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery.schedules import crontab
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy.exc import OperationalError
 
 from portal.adapters.email.base import EmailDeliveryError
@@ -170,17 +170,6 @@ def payments_maintenance_task() -> dict[str, int]:
 # --- Outgoing webhooks (portal.services.integration queues dispatch after commit) ---------
 
 
-def _webhook_sender() -> Any:
-    return celery_flask_app().extensions["webhook_sender"]
-
-
-def celery_flask_app() -> Flask:
-    app = AppContextTask.flask_app
-    if app is None:
-        raise RuntimeError("init_celery was not called")
-    return app
-
-
 @celery.task(name="portal.webhooks_dispatch", acks_late=True)
 def dispatch_webhooks_task(event_id: str) -> int:
     """Fan an outbox event out to the creditor's endpoints and try each delivery once."""
@@ -190,7 +179,9 @@ def dispatch_webhooks_task(event_id: str) -> int:
     delivery_ids = webhooks.fan_out(db.session, event_id)
     db.session.commit()
     for delivery_id in delivery_ids:
-        webhooks.deliver(db.session, delivery_id, sender=_webhook_sender(), now=now_utc())
+        webhooks.deliver(
+            db.session, delivery_id, sender=current_app.extensions["webhook_sender"], now=now_utc()
+        )
         db.session.commit()
     return len(delivery_ids)
 
@@ -203,7 +194,9 @@ def deliver_due_webhooks_task() -> int:
 
     count = 0
     for delivery_id in webhooks.due_deliveries(db.session, now_utc()):
-        webhooks.deliver(db.session, delivery_id, sender=_webhook_sender(), now=now_utc())
+        webhooks.deliver(
+            db.session, delivery_id, sender=current_app.extensions["webhook_sender"], now=now_utc()
+        )
         db.session.commit()
         count += 1
     return count
@@ -218,7 +211,6 @@ def bulk_issue_links_task(job_id: int) -> None:
 
     Gets only the job id: links are secrets and never travel through the broker or logs.
     """
-    from flask import current_app
 
     from portal.services.bulk_links import issue_batch
     from portal.services.clock import now_utc

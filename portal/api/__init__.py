@@ -7,7 +7,7 @@ a body-size cap (413), problem details for every error, tenant isolation in ever
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, request
+from flask import Blueprint, abort, current_app, request
 
 from portal.api.spec import MAX_ID
 from portal.auth.api_keys import api_key_required, rate_limit_key
@@ -54,4 +54,4 @@ from portal.api.views import (  # noqa: E402, F401
     webhooks,
 )
 
-__all__ = ["bp", "g"]
+__all__ = ["bp"]

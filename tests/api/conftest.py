@@ -43,11 +43,15 @@ class Company:
         return self.client.delete(path, headers=self.headers, **kwargs)
 
 
-def make_company(app: Flask, **creditor: Any) -> Company:
-    row = create_creditor(**creditor)
-    _, secret = create_key(db.session, row.id, "integração", actor=SYSTEM)
+def company_for(app: Flask, creditor: Creditor) -> Company:
+    """An API key for an existing creditor, and a client that sends it."""
+    _, secret = create_key(db.session, creditor.id, "integração", actor=SYSTEM)
     db.session.commit()
-    return Company(row, secret, app.test_client())
+    return Company(creditor, secret, app.test_client())
+
+
+def make_company(app: Flask, **creditor: Any) -> Company:
+    return company_for(app, create_creditor(**creditor))
 
 
 @pytest.fixture

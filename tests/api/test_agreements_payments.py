@@ -10,19 +10,12 @@ from flask import Flask
 from portal.adapters.payments.base import ProviderEvent
 from portal.domain.payments import PaymentStatus
 from portal.extensions import db
-from portal.services.api_keys import create_key
 from portal.services.clock import now_utc
 from portal.services.context import SYSTEM
 from portal.services.payments import process_event, provider, start_payment
-from tests.api.conftest import Company
+from tests.api.conftest import Company, company_for
 from tests.factories import create_debtor, create_pending_item
 from tests.journey_helpers import World, debt_world, make_agreement
-
-
-def _owner(app: Flask, world: World) -> Company:
-    _, secret = create_key(db.session, world.creditor.id, "k", actor=SYSTEM)
-    db.session.commit()
-    return Company(world.creditor, secret, app.test_client())
 
 
 def _pay_first(app: Flask, agreement_id: int, installment_id: int) -> int:
@@ -46,7 +39,7 @@ def _pay_first(app: Flask, agreement_id: int, installment_id: int) -> int:
 
 def test_agreements_feed_pages_with_a_cursor(app: Flask, other_company: Company) -> None:
     world = debt_world(amounts=(40_000,))
-    owner = _owner(app, world)
+    owner = company_for(app, world.creditor)
     agreements = [make_agreement(world, payment_count=2)]
     for amount in (30_000, 20_000):
         person = create_debtor()
@@ -78,7 +71,7 @@ def test_agreements_feed_pages_with_a_cursor(app: Flask, other_company: Company)
 
 def test_a_payment_moves_the_agreement_in_the_feed(app: Flask, other_company: Company) -> None:
     world = debt_world()
-    owner = _owner(app, world)
+    owner = company_for(app, world.creditor)
     agreement = make_agreement(world, payment_count=3)
     before = now_utc() - timedelta(seconds=1)
     since = before.isoformat().replace("+00:00", "Z")

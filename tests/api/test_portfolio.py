@@ -7,7 +7,7 @@ from flask import Flask
 
 from portal.extensions import db
 from portal.models import Debtor, ItemStatus, PendingItem
-from tests.api.conftest import Company
+from tests.api.conftest import Company, company_for
 from tests.factories import next_cpf
 from tests.journey_helpers import debt_world, make_agreement
 
@@ -143,13 +143,7 @@ def test_mark_paid_and_refused_while_in_agreement(app: Flask, company: Company) 
     assert bad.status_code == 422
     world = debt_world()
     make_agreement(world)
-    from portal.services.api_keys import create_key
-    from portal.services.context import SYSTEM
-    from tests.api.conftest import Company as C
-
-    _, secret = create_key(db.session, world.creditor.id, "k", actor=SYSTEM)
-    db.session.commit()
-    owner = C(world.creditor, secret, app.test_client())
+    owner = company_for(app, world.creditor)
     reference = world.items[0].external_reference
     refused = owner.patch(f"/api/v1/items/{reference}", json={"status": "cancelled"})
     assert refused.status_code == 409

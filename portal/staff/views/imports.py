@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Creditor, ImportJob, StaffRole
 from portal.services.after_commit import enqueue_after_commit
+from portal.services.csv_br import BOM
 from portal.services.csv_import import failure_message, queue_import
 from portal.staff import bp
 from portal.staff.import_forms import ImportUploadForm
@@ -137,7 +138,7 @@ def import_errors(job_id: int) -> Response:
     if not job.error_report:
         abort(404)
     return Response(
-        "\ufeff" + job.error_report,
+        BOM + job.error_report,
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="importacao-{job.id}-erros.csv"',
