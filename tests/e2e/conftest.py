@@ -217,9 +217,25 @@ def assert_accessible(page: Any) -> None:
 
 
 def assert_fits_the_phone(page: Any) -> None:
-    """Nothing scrolls sideways at 360 px."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"page is {overflow}px wider than the screen"
+    """Nothing scrolls sideways at 360 px.
+
+    Measured against the configured width, not ``innerWidth``: a mobile browser zooms out
+    to fit wide content, which widens ``innerWidth`` along with the page.
+    """
+    width = page.viewport_size["width"]
+    overflow = page.evaluate(f"document.documentElement.scrollWidth - {width}")
+    if overflow > 0:
+        culprits = page.evaluate(
+            f"""() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > {width} + 1
+                             && !e.closest('.table-scroll'))
+                .slice(0, 5)
+                .map(e => e.tagName + '.' + e.className + ': '
+                          + (e.textContent || '').trim().slice(0, 40))"""
+        )
+        raise AssertionError(
+            f"{page.url} is {overflow}px wider than the {width}px screen: {culprits}"
+        )
 
 
 def flask_cli(server_env: dict[str, str], *args: str) -> str:
