@@ -67,8 +67,8 @@ def _init_extensions(app: Flask) -> None:
     from portal.auth.session import init_sessions
     from portal.errors import init_errors
     from portal.http import init_http
-    from portal.tasks import init_celery
     from portal.templating import init_templating
+    from portal.worker import init_celery
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -106,16 +106,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(callbacks_bp)
     from portal.api import bp as api_bp
 
-    csrf.exempt(api_bp)  # API keys, no cookies (security.md E1)
+    csrf.exempt(api_bp)  # API keys, no cookies (requirements.md E1)
     app.register_blueprint(api_bp)
     from portal.learn import bp as learn_bp
 
     app.register_blueprint(learn_bp)
     if app.config["PAYMENT_PROVIDER"] == "sandbox" and app.config["PORTAL_ENV"] != "production":
-        from portal.sandbox import bp as sandbox_bp
+        from portal.demo.sandbox import bp as sandbox_bp
 
         app.register_blueprint(sandbox_bp)
     if app.config["PORTAL_ENV"] != "production" and app.config["EMAIL_BACKEND"] == "outbox":
-        from portal.dev import bp as dev_bp
+        from portal.demo.dev import bp as dev_bp
 
         app.register_blueprint(dev_bp)

@@ -180,7 +180,7 @@ def _mail(env: Mapping[str, str], mode: str, instance_path: Path) -> dict[str, A
 
 
 def _access(env: Mapping[str, str]) -> dict[str, Any]:
-    """Lifetimes and limits of debtor access (figures: ../shared/notes/security.md A, B)."""
+    """Lifetimes and limits of debtor access (figures: docs/requirements.md A, B)."""
     return {
         "MAGIC_LINK_TTL_MINUTES": _int(
             "MAGIC_LINK_TTL_MINUTES",
@@ -254,7 +254,7 @@ def _payments(env: Mapping[str, str], mode: str) -> dict[str, Any]:
 
 
 def _integration(env: Mapping[str, str], mode: str) -> dict[str, Any]:
-    """The company API and outgoing webhooks (security.md E6, E11-E15)."""
+    """The company API and outgoing webhooks (requirements.md E6, E11-E15)."""
     development = mode != "production"
     allow_http = _bool(
         "WEBHOOKS_ALLOW_HTTP", env.get("WEBHOOKS_ALLOW_HTTP", "true" if development else "false")

@@ -58,6 +58,6 @@ class MoneyField(StringField):  # type: ignore[misc]
             return str(self.raw_text)
         if self.data is None:
             return ""
-        from portal.templating import brl
+        from portal.core.formatting import brl
 
         return brl(int(self.data)).replace("R$", "").strip()

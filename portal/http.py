@@ -1,6 +1,6 @@
 """Per-request plumbing: request id, CSP nonce and the security headers on every response.
 
-Figures and sources: ../shared/notes/security.md §E (E2–E5) and §B6.
+Figures and sources: docs/requirements.md §E (E2–E5) and §B6.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
 
+from portal.core.context import Actor
 from portal.models.audit import ActorType
-from portal.services.context import Actor
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
@@ -56,7 +56,7 @@ def csp_nonce() -> str:
 
 
 def content_security_policy(nonce: str, *, stripe_checkout: bool = False) -> str:
-    """Strict CSP; with Stripe, forms may also post to its hosted checkout (security.md E2)."""
+    """Strict CSP; with Stripe, forms may also post to its hosted checkout (requirements.md E2)."""
     form_action = (
         "form-action 'self' https://checkout.stripe.com"
         if stripe_checkout

@@ -10,11 +10,11 @@ import pyotp
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from portal.auth.tokens import new_magic_token, new_reminder_token, token_hash
+from portal.core.context import SYSTEM
+from portal.core.tokens import new_magic_token, new_reminder_token, token_hash
 from portal.extensions import db
 from portal.models import AccessLink, AuditEvent, Channel, LinkPurpose, StaffRole, StaffUser
-from portal.services.context import SYSTEM
-from portal.services.staff import create_staff
+from portal.services.backoffice import create_staff
 from tests.factories import create_creditor, create_debtor, create_pending_item
 from tests.html import csrf_token, parse_page
 

@@ -26,6 +26,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from portal.core.context import SYSTEM
+from portal.demo.policies import demo_policies
 from portal.domain.agreements import AgreementState
 from portal.domain.calendar import anbima_calendar
 from portal.domain.charges import DebtorKind
@@ -45,8 +47,6 @@ from portal.models import (
     PendingItem,
     PolicyVersion,
 )
-from portal.services.context import SYSTEM
-from portal.services.demo_policies import demo_policies
 from portal.services.policies import policy_of, publish_policy
 from tests.factories import create_creditor, create_debtor, create_pending_item
 

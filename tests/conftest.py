@@ -24,8 +24,8 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal import create_app
 from portal.config import normalise_database_url
+from portal.core.after_commit import wait_for_background_tasks
 from portal.extensions import db
-from portal.services.after_commit import wait_for_background_tasks
 
 pytest_plugins = ["tests.smtp_server"]
 
@@ -150,16 +150,24 @@ def _scope() -> object:
     return _app_ctx_id() if has_app_context() else "test-body"
 
 
+# pytest-flask provides the ``config`` fixture, the ``options`` marker (per-test settings,
+# restored afterwards) and ``client_class``; it builds them on the ``app`` fixture below. Two
+# of its fixtures are replaced on purpose, because they keep an application context pushed
+# during the test body, and Flask reuses a pushed context for every test-client request:
+# requests would then share ``g`` and the database session with the test code and with each
+# other, which production never does (see :func:`_scope`).
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    """Replaces pytest-flask's, which keeps each request's context pushed afterwards
-    (``with app.test_client()``), so a second client would share ``g``: see :func:`_scope`."""
+    """pytest-flask's, without ``with app.test_client()`` (which keeps each request's
+    context pushed afterwards, so the next request would share ``g``)."""
     return app.test_client()
 
 
 @pytest.fixture(autouse=True)
 def _push_request_context() -> None:
-    """Replace pytest-flask's fixture of the same name: see :func:`_scope`."""
+    """pytest-flask's pushes a request context for the whole test: see the note above."""
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,9 @@ import itertools
 from datetime import date
 from typing import Any
 
+from portal.demo.data import cnpj_from_base, cpf_from_base
 from portal.extensions import db
 from portal.models import Creditor, Debtor, PendingItem
-from portal.services.demo_data import cnpj_from_base, cpf_from_base
 
 _seq = itertools.count(1)
 

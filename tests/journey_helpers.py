@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from portal.core.clock import now_utc, today_br
+from portal.core.context import SYSTEM
+from portal.demo.policies import demo_policies
 from portal.extensions import db
 from portal.models import Agreement, Creditor, Debtor, PendingItem
-from portal.services.agreements import AcceptanceContext, accept_offer
-from portal.services.clock import now_utc, today_br
-from portal.services.context import SYSTEM
-from portal.services.demo_policies import demo_policies
-from portal.services.offers import create_offer
+from portal.services.negotiation import AcceptanceContext, accept_offer, create_offer
 from portal.services.policies import publish_policy
 from tests.factories import create_creditor, create_debtor, create_pending_item
 

@@ -8,7 +8,7 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from portal.auth.tokens import new_reminder_token, token_hash
+from portal.core.tokens import new_reminder_token, token_hash
 from portal.extensions import db
 from portal.models import (
     AccessLink,

@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask import Response
 from flask_babel import force_locale
 
+from portal.core.formatting import domain_message
 from portal.domain.errors import Message
 from portal.domain.records import RecordInvalid
 from portal.errors import problem
-from portal.templating import domain_message
 
 
 def message_pair(message: Message) -> tuple[str, str]:

@@ -1,6 +1,6 @@
 """Request and response bodies of /api/v1 (pydantic; the OpenAPI document comes from these).
 
-Requests forbid unknown fields (a mass-assignment allowlist, security.md E7). Money is always
+Requests forbid unknown fields (a mass-assignment allowlist, requirements.md E7). Money is always
 integer centavos (``*_cents``); dates ISO 8601; no full CPF ever leaves in a response.
 """
 

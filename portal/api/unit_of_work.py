@@ -1,8 +1,8 @@
 """One transaction per API request, and the Idempotency-Key replay around it.
 
-GETs only read. Writes commit once, after the view built its response; a 5xx rolls back.
-For a POST with an ``Idempotency-Key`` the stored response is written in that same
-transaction (see ``portal.services.idempotency``).
+GETs only read. Writes are one :func:`portal.core.uow.unit_of_work`: it commits once, after
+the view built its response; an exception or a 5xx answer rolls back. For a POST with an ``Idempotency-Key`` the stored response is written in that same
+transaction (see ``portal.services.integration.idempotency``).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from collections.abc import Callable
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Response, current_app, g, request
 
+from portal.core.clock import now_utc
+from portal.core.uow import unit_of_work
 from portal.errors import problem
 from portal.extensions import db
-from portal.services import idempotency
-from portal.services.clock import now_utc
+from portal.services.integration import idempotency
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -33,9 +34,23 @@ def _cipher() -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
+class _ServerError(Exception):
+    """A 5xx answer: the unit of work is rolled back, the answer still goes out."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
 def run_in_unit_of_work(call: Callable[[], Response], method: str) -> Response:
     if method == "get":
         return call()
+    try:
+        return _write(call, method)
+    except _ServerError as failed:
+        return failed.response
+
+
+def _write(call: Callable[[], Response], method: str) -> Response:
     record = None
     key = request.headers.get("Idempotency-Key")
     if method == "post" and key is not None:
@@ -92,21 +107,16 @@ def run_in_unit_of_work(call: Callable[[], Response], method: str) -> Response:
             replayed.headers[REPLAYED_HEADER] = "true"
             return replayed
         record = claimed
-    try:
+    with unit_of_work(db.session):
         response = call()
-    except Exception:
-        db.session.rollback()
-        raise
-    if response.status_code >= 500:
-        db.session.rollback()
-        return response
-    if record is not None:
-        idempotency.complete(
-            db.session,
-            record,
-            response.status_code,
-            _cipher().encrypt(response.get_data()).decode() if response.get_data() else None,
-            response.headers.get("Location"),
-        )
-    db.session.commit()
+        if response.status_code >= 500:
+            raise _ServerError(response)
+        if record is not None:
+            idempotency.complete(
+                db.session,
+                record,
+                response.status_code,
+                _cipher().encrypt(response.get_data()).decode() if response.get_data() else None,
+                response.headers.get("Location"),
+            )
     return response

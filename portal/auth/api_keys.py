@@ -1,4 +1,4 @@
-"""Company API keys: 256-bit secrets shown once, only their SHA-256 stored (security.md E11).
+"""Company API keys: 256-bit secrets shown once, only their SHA-256 stored (requirements.md E11).
 
 A key looks like ``dpk_<43 base64url characters>``; its first 12 characters are the
 *prefix*, stored in clear so people can tell keys apart in lists and logs. Requests carry it
@@ -7,9 +7,7 @@ as ``Authorization: Bearer <key>``.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -17,24 +15,14 @@ from typing import Any, TypeVar, cast
 import sqlalchemy as sa
 from flask import abort, g, request
 
+from portal.core.clock import now_utc
+from portal.core.context import Actor
+from portal.core.tokens import KEY_PREFIX, hash_key
+from portal.core.uow import unit_of_work
 from portal.extensions import db
 from portal.models import ActorType, ApiKey
-from portal.services.clock import now_utc
-from portal.services.context import Actor
 
-KEY_PREFIX = "dpk_"
-PREFIX_LENGTH = 12
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def new_api_key() -> tuple[str, str, str]:
-    """A fresh key: ``(secret, prefix, sha256 hex)``. The secret is never stored."""
-    secret = KEY_PREFIX + secrets.token_urlsafe(32)
-    return secret, secret[:PREFIX_LENGTH], hash_key(secret)
-
-
-def hash_key(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _bearer() -> str | None:
@@ -59,8 +47,10 @@ def authenticate() -> ApiKey | None:
         return None
     # One write per key per minute at most: enough to show "last used" to staff.
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
-        db.session.execute(sa.update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-        db.session.commit()
+        with unit_of_work(db.session):
+            db.session.execute(
+                sa.update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now)
+            )
     return key
 
 

@@ -1,7 +1,7 @@
 """Rate limits with Flask-Limiter: memory in the embedded default, Redis when configured.
 
 Authentication endpoints fail closed: if the limiter's storage is unreachable they answer
-503 instead of letting an unlimited number of attempts through (security.md E6).
+503 instead of letting an unlimited number of attempts through (requirements.md E6).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Sessions for debtors and staff, enforced on the server (security.md §B).
+"""Sessions for debtors and staff, enforced on the server (requirements.md §B).
 
 Flask keeps the session in a signed cookie. On top of it:
 

@@ -7,11 +7,12 @@ import logging
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from portal.adapters.payments.base import InvalidSignature
+from portal.core.clock import now_utc
+from portal.core.context import Actor
+from portal.core.uow import unit_of_work
 from portal.errors import problem
 from portal.extensions import csrf, db
 from portal.models import ActorType
-from portal.services.clock import now_utc
-from portal.services.context import Actor
 from portal.services.payments import RetryLater, process_event, provider
 
 bp = Blueprint("callbacks", __name__, url_prefix="/callbacks")
@@ -33,13 +34,11 @@ def stripe_webhook() -> Response | tuple[Response, int]:
         return problem(400, "Invalid signature")
     actor = Actor(ActorType.PROVIDER, "stripe", ip=request.remote_addr)
     try:
-        outcome = process_event(db.session, "stripe", event, actor=actor, now=now_utc())
-        db.session.commit()
+        with unit_of_work(db.session):
+            outcome = process_event(db.session, "stripe", event, actor=actor, now=now_utc())
     except RetryLater:
-        db.session.rollback()
         return problem(503, "Busy, retry later"), 503
     except Exception:
-        db.session.rollback()
         current_app.logger.exception("stripe webhook failed; Stripe will retry")
         return problem(500, "Internal Server Error"), 500
     return jsonify({"received": True, "outcome": outcome.action})

@@ -1,10 +1,7 @@
 """Pages a debtor uses: entry by link, identity check, one-time codes, pendências."""
 
-from flask import Blueprint
-
-bp = Blueprint("debtor", __name__)
-
-from portal.debtor.views import (  # noqa: E402, F401
+from portal.debtor.blueprint import bp
+from portal.debtor.views import (  # noqa: F401  (registers the routes)
     access,
     agreements,
     home,
@@ -12,3 +9,5 @@ from portal.debtor.views import (  # noqa: E402, F401
     simulation,
     verification,
 )
+
+__all__ = ["bp"]

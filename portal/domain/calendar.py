@@ -4,16 +4,14 @@ A ``BankCalendar`` is a frozenset of holidays plus the Saturday/Sunday weekend. 
 on a non-business day move to the next business day ("prorrogação para o primeiro dia útil
 subsequente"); a business day never moves.
 
-``anbima_calendar()`` returns the ANBIMA national bank calendar from the data file ``ANBIMA.cal``
-that the ``bizdays`` package ships (2000-01-01 to 2099-12-31, one ISO date per line plus the
-weekend day names). It only *locates* the package with ``importlib.util.find_spec`` (which does not
-import it: importing bizdays pulls pandas and costs ~0.4 s) and reads that static package data
-once; the result is cached for the life of the process. This is the one read in ``portal.domain``
-and it reads installed package data, not user input or the network.
+``anbima_calendar()`` returns the ANBIMA national bank calendar from ``data/ANBIMA.cal`` beside
+this module (2000-01-01 to 2099-12-31, one ISO date per line plus the weekend day names): a copy
+of the file the ``bizdays`` package ships, kept here so production needs no pandas (see
+``data/README.md``). It is read once and cached for the life of the process. This is the one
+read in ``portal.domain``, and it reads a file of the package, not user input or the network.
 """
 
 import functools
-import importlib.util
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,6 +21,7 @@ from portal.domain.errors import CalendarUnavailable
 _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
 _WEEKEND_NAMES = frozenset({"saturday", "sunday"})
+ANBIMA_FILE = Path(__file__).resolve().parent / "data" / "ANBIMA.cal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +79,11 @@ def parse_holiday_file(text: str, name: str) -> frozenset[date]:
 
 @functools.cache
 def anbima_calendar() -> BankCalendar:
-    """The ANBIMA national bank calendar, read once from bizdays' bundled ``ANBIMA.cal``.
+    """The ANBIMA national bank calendar, read once from ``data/ANBIMA.cal``.
 
-    Raises ``CalendarUnavailable("ANBIMA")`` if bizdays is not installed or the file is missing.
+    Raises ``CalendarUnavailable("ANBIMA")`` if the file is missing or unreadable.
     """
-    spec = importlib.util.find_spec("bizdays")
-    if spec is None or spec.origin is None:
-        raise CalendarUnavailable("ANBIMA")
-    path = Path(spec.origin).with_name("ANBIMA.cal")
+    path = ANBIMA_FILE
     try:
         text = path.read_text(encoding="ascii")
     except OSError:

@@ -1,6 +1,7 @@
 """CSV files of debtors and pending items as Brazilian companies export them.
 
-Pure: bytes in, checked rows out; the service (``portal.services.csv_import``) writes them.
+Pure: bytes in, checked rows out; the service (``portal.services.integration.csv_import``)
+writes them.
 
 Conventions (the file's contract, also shown on the upload page):
 

@@ -1,15 +1,15 @@
 """Arithmetic of the creditor KPIs: pure functions over facts the service has loaded.
 
-``portal.services.kpis`` reads the rows of one creditor and one period and turns them into
-one :class:`AccountFacts` per debtor (the debtor's account with that creditor); this module
-adds them up. Definitions (also in ``docs/kpis.md``):
+``portal.services.backoffice.kpis`` reads the rows of one creditor and one period and turns
+them into one :class:`AccountFacts` per debtor (the debtor's account with that creditor); this
+module adds them up. Definitions (also in ``docs/kpis.md``):
 
 * **recovered** — for each payment that succeeded in the period, what was applied to an
   installment, net of refunds: a refund first returns the *excess* (money beyond what was
   due, never applied), and only what it returns beyond that reduces the applied amount
   (:func:`net_recovered_cents`);
 * **portfolio** — the face value (original principal) of the items counted for the period
-  (the service chooses them; see ``portal.services.kpis``);
+  (the service chooses them; see ``portal.services.backoffice.kpis``);
 * **recovery rate** — recovered ÷ portfolio, in percent;
 * **agreements** — made (accepted in the period), completed, broken and lapsed (reached that
   final state in the period);

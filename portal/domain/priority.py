@@ -7,7 +7,7 @@
 
 Days points per band: até 30 → 25; 31–90 → 40; 91–180 → 30; 181–360 → 15; mais de 360 → 5.
 
-Why (from the research seeds, /work/shared/seeds/, and docs/kpis.md):
+Why (from the research summarised in docs/research.md, and docs/kpis.md):
 
 * **Larger balance first** — seed 003 ("Crie um ranking de devedores"): approaching those
   who owe the most first gives the more significant results. Linear up to R$ 10.000 and

@@ -1,7 +1,6 @@
 """Financial education, open to everyone (no login): articles and the budget planner."""
 
-from flask import Blueprint
+from portal.learn.blueprint import bp
+from portal.learn.views import articles, planner  # noqa: F401  (registers the routes)
 
-bp = Blueprint("learn", __name__)
-
-from portal.learn.views import articles, planner  # noqa: E402, F401
+__all__ = ["bp"]

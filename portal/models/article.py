@@ -1,7 +1,7 @@
 """Financial-education articles: Markdown written by staff (or bundled), draft or published.
 
 The body is stored as Markdown and turned into sanitised HTML when shown
-(``portal.services.articles.article_html``); nothing unsanitised is ever stored for display.
+(``portal.services.learn.articles.article_html``); nothing unsanitised is ever stored for display.
 The slug is the article's address (``/aprenda/<slug>``) and never changes once created.
 """
 
@@ -22,7 +22,7 @@ class ArticleStatus(StrEnum):
     PUBLISHED = "published"
 
 
-# The keys of ``portal.services.markdown_render.CATEGORIES`` (a test keeps them equal).
+# The keys of ``portal.services.learn.markdown_render.CATEGORIES`` (a test keeps them equal).
 ARTICLE_CATEGORIES: Final = (
     "orcamento",
     "dividas",

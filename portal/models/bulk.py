@@ -2,7 +2,7 @@
 
 The debtors are frozen when the job is created (what the agent saw is what gets links).
 A link's raw token exists only when it is issued; for the export CSV the job keeps it
-*sealed* (encrypted with a key derived from the app secret, ``portal.services.bulk_links``)
+*sealed* (encrypted with a key derived from the app secret, ``portal.services.access.bulk_links``)
 until the short export window closes, then erases it.
 """
 

@@ -38,7 +38,7 @@ class Payment(TimestampMixin, Base):
     provider: Mapped[str] = mapped_column(sa.String(16))
     method: Mapped[str] = mapped_column(sa.String(8))
     attempt: Mapped[int]
-    # Derived from our ids, sent with every create call (security.md C8).
+    # Derived from our ids, sent with every create call (requirements.md C8).
     idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
     provider_ref: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
     payment_intent_id: Mapped[str | None] = mapped_column(sa.String(120), unique=True)

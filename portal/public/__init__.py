@@ -1,7 +1,6 @@
 """Public pages: landing, language switch, health check and CSP reports. No login."""
 
-from flask import Blueprint
+from portal.public.blueprint import bp
+from portal.public.views import health, home, locale, verify  # noqa: F401  (registers the routes)
 
-bp = Blueprint("public", __name__)
-
-from portal.public.views import health, home, locale, verify  # noqa: E402, F401
+__all__ = ["bp"]

@@ -1,18 +1,7 @@
-"""Use cases: load rows, call the domain, write rows and audit records, queue side effects.
+"""Use cases, one package per business context: load rows, call the domain, write rows and
+audit records, queue side effects.
 
 Services flush but never commit; the caller (a view, a CLI command, a task) owns the unit
-of work and commits once.
+of work (:mod:`portal.core.uow`) and commits once. Each context's ``tasks`` module holds its
+Celery tasks; services queue them by name, so no service imports a task module.
 """
-
-from typing import Any, TypeAlias, cast
-
-from sqlalchemy.engine import CursorResult, Result
-from sqlalchemy.orm import Session, scoped_session
-
-# Services accept a plain Session or Flask-SQLAlchemy's scoped ``db.session``.
-DbSession: TypeAlias = Session | scoped_session[Any]
-
-
-def affected(result: Result[Any]) -> int:
-    """Rows an UPDATE or DELETE changed (what makes a conditional UPDATE atomic)."""
-    return int(cast(CursorResult[Any], result).rowcount)

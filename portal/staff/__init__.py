@@ -1,10 +1,7 @@
 """The support back-office: login with password and TOTP, debtor search, access links."""
 
-from flask import Blueprint
-
-bp = Blueprint("staff", __name__, url_prefix="/atendimento")
-
-from portal.staff.views import (  # noqa: E402, F401
+from portal.staff.blueprint import bp
+from portal.staff.views import (  # noqa: F401  (registers the routes)
     articles,
     auth,
     debtor_actions,
@@ -16,3 +13,5 @@ from portal.staff.views import (  # noqa: E402, F401
     segments,
     timeline,
 )
+
+__all__ = ["bp"]

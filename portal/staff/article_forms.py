@@ -9,8 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from portal.models.article import SLUG_MAX, SUMMARY_MAX, TITLE_MAX
-from portal.services.articles import BODY_MAX
-from portal.services.markdown_render import CATEGORIES
+from portal.services.learn import BODY_MAX, CATEGORIES
 
 
 class ArticleForm(FlaskForm):

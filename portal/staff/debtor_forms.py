@@ -8,7 +8,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.models.note import MAX_NOTE_LENGTH
-from portal.services.staff_actions import MAX_REASON_LENGTH, MIN_REASON_LENGTH
+from portal.services.backoffice import MAX_REASON_LENGTH, MIN_REASON_LENGTH
 
 
 class NoteForm(FlaskForm):

@@ -8,8 +8,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal.core.formatting import brl
 from portal.models import AuditEvent
-from portal.templating import brl
 
 ACTIONS: dict[str, Any] = {
     "agreement.accepted": _l("Acordo fechado"),

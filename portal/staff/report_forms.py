@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import TextInput
 
 from portal.domain.segments import AMOUNT_LABELS, DAYS_LABELS, AmountBand, DaysBand
-from portal.services.segments import History
+from portal.services.backoffice import History
 
 _BR_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 

@@ -9,10 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from portal.core.context import SYSTEM
 from portal.extensions import db
 from portal.models import Creditor
-from portal.services.api_keys import create_key
-from portal.services.context import SYSTEM
+from portal.services.integration import create_key
 from tests.factories import create_creditor
 
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 from flask import Flask
 
 from portal.adapters.payments.base import ProviderEvent
+from portal.core.clock import now_utc
+from portal.core.context import SYSTEM
 from portal.domain.payments import PaymentStatus
 from portal.extensions import db
-from portal.services.clock import now_utc
-from portal.services.context import SYSTEM
 from portal.services.payments import process_event, provider, start_payment
 from tests.api.conftest import Company, company_for
 from tests.factories import create_debtor, create_pending_item

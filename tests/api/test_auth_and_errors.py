@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from portal.auth.api_keys import hash_key
+from portal.core.clock import now_utc
+from portal.core.context import SYSTEM
+from portal.core.tokens import hash_key
 from portal.extensions import db
 from portal.models import ApiKey, AuditEvent
-from portal.services.api_keys import revoke_key, rotate_key
-from portal.services.clock import now_utc
-from portal.services.context import SYSTEM
+from portal.services.integration import revoke_key, rotate_key
 from tests.api.conftest import Company, make_company
 
 DEBTOR = {"document": "037.104.211-95", "name": "Maria Souza"}

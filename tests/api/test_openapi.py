@@ -14,9 +14,9 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi import checks
 
+from portal.core.context import SYSTEM
 from portal.extensions import db
-from portal.services.api_keys import create_key
-from portal.services.context import SYSTEM
+from portal.services.integration import create_key
 from tests.factories import create_creditor
 
 EXAMPLES = 45

@@ -15,12 +15,11 @@ from flask import Flask
 from standardwebhooks.webhooks import Webhook
 
 from portal.adapters.webhooks_out.ssrf import UnsafeUrl, check_url
+from portal.core.after_commit import wait_for_background_tasks
+from portal.core.clock import now_utc
 from portal.extensions import db
 from portal.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
-from portal.services import webhooks
-from portal.services.after_commit import wait_for_background_tasks
-from portal.services.clock import now_utc
-from portal.services.integration import emit
+from portal.services.integration import emit, webhooks
 from tests.api.conftest import Company
 
 
@@ -139,7 +138,7 @@ def test_a_400_is_dead_lettered_without_retry_and_staff_can_replay(
     assert len(receiver.received) == 1
     delivery = db.session.scalars(sa.select(WebhookDelivery)).one()
     assert delivery.status == DeliveryStatus.DEAD
-    from portal.services.context import SYSTEM
+    from portal.core.context import SYSTEM
 
     with app.app_context():
         row = db.session.get_one(WebhookDelivery, delivery.id)

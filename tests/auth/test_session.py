@@ -8,10 +8,10 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
+from portal.core.clock import now_utc
+from portal.core.context import SYSTEM
 from portal.extensions import db
 from portal.services.access import set_access_blocked
-from portal.services.clock import now_utc
-from portal.services.context import SYSTEM
 from tests.access_helpers import debtor_with_items, events, form_post, reminder_link, signed_in
 from tests.conftest import make_test_app
 from tests.html import csrf_token, parse_page

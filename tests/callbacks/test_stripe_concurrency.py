@@ -1,6 +1,6 @@
 """Webhooks under real concurrency, and a Hypothesis state machine (PostgreSQL only).
 
-Invariants (security.md §0.4 and scenario 30): net paid never exceeds what is due; every
+Invariants (requirements.md §0.4 and scenario 30): net paid never exceeds what is due; every
 success at Stripe is present locally after reconciliation; only allowed transitions.
 """
 
@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from portal.adapters.payments.stripe import StripeProvider
+from portal.core.clock import now_utc
+from portal.core.context import SYSTEM
 from portal.domain.payments import ALLOWED, FORCED, PaymentStatus
 from portal.extensions import db
 from portal.models import Installment, Payment
-from portal.services.clock import now_utc
-from portal.services.context import SYSTEM
 from portal.services.payments import reconcile, start_payment
 from tests.fake_stripe import FakeStripe
 from tests.journey_helpers import debt_world, make_agreement

@@ -18,10 +18,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.adapters.payments.stripe import StripeProvider
+from portal.core.clock import now_utc
+from portal.core.context import SYSTEM
 from portal.extensions import db
 from portal.models import Installment, Payment, ProviderEventRecord
-from portal.services.clock import now_utc
-from portal.services.context import SYSTEM
 from portal.services.payments import expire_attempts, reconcile, start_payment
 from tests.fake_stripe import FakeStripe
 from tests.journey_helpers import debt_world, make_agreement
@@ -199,7 +199,7 @@ def test_database_down_answers_5xx_then_the_retry_applies_once(
     stripe_app: Flask, fake: FakeStripe, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Scenarios 22 and 23: a failure after the event is stored rolls both back."""
-    import portal.services.payments as payments
+    import portal.services.payments.events as payments
 
     payment = open_pix(stripe_app)
     fake.pay_pix(payment.provider_ref)

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from portal.core.clock import today_br
 from portal.extensions import db
 from portal.models import Agreement, Document, DocumentStatus, OfferSnapshot
-from portal.services.clock import today_br
 from tests.access_helpers import code_in, reminder_link
 from tests.html import csrf_token, parse_page
 from tests.journey_helpers import World, debt_world, make_agreement
@@ -210,9 +210,9 @@ def test_the_debtor_cancels_a_fresh_agreement(client: FlaskClient) -> None:
 
 
 def test_agreement_page_shows_each_installment_status(client: FlaskClient) -> None:
-    from portal.services.agreements import record_payment
-    from portal.services.clock import now_utc
-    from portal.services.context import SYSTEM
+    from portal.core.clock import now_utc
+    from portal.core.context import SYSTEM
+    from portal.services.negotiation import record_payment
 
     world = debt_world()
     sign_in(client, world)

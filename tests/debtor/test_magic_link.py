@@ -1,6 +1,6 @@
 """Self-service magic links: request, e-mail over SMTP, the interstitial, use, expiry.
 
-Scenarios 2–7 and 10 of ../shared/notes/security.md §(b); scenario 1 (concurrency) is in
+Scenarios 2–7 and 10 of docs/requirements.md §(b); scenario 1 (concurrency) is in
 test_access_concurrency.py.
 """
 
@@ -15,10 +15,10 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
+from portal.core.after_commit import wait_for_background_tasks
 from portal.domain.documents import format_cpf
 from portal.extensions import db
 from portal.models import AccessLink
-from portal.services.after_commit import wait_for_background_tasks
 from tests.access_helpers import (
     code_in,
     debtor_with_items,

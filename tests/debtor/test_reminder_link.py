@@ -1,6 +1,6 @@
 """Reminder links (SMS/WhatsApp/e-mail): nothing shown before the identity check; lock at 5.
 
-Scenario 8 and A15 of ../shared/notes/security.md.
+Scenario 8 and A15 of docs/requirements.md.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from datetime import date
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
-from portal.auth.tokens import new_reminder_token
+from portal.core.clock import now_utc
+from portal.core.tokens import new_reminder_token
 from portal.extensions import db
 from portal.models import AccessLink
-from portal.services.clock import now_utc
 from tests.access_helpers import debtor_with_items, events, form_post, reminder_link, signed_in
 from tests.factories import create_creditor
 from tests.html import parse_page

@@ -8,9 +8,9 @@ from datetime import timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
+from portal.core.clock import now_utc
 from portal.extensions import db
 from portal.models import OneTimeCode
-from portal.services.clock import now_utc
 from tests.access_helpers import code_in, debtor_with_items, events, form_post, reminder_link
 from tests.html import csrf_token, parse_page
 from tests.smtp_server import SmtpServer

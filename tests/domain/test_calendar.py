@@ -3,7 +3,6 @@ import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -88,26 +87,24 @@ def test_anbima_is_cached_and_does_not_import_bizdays() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603
 
 
-def test_anbima_unavailable_without_bizdays(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    anbima_calendar.cache_clear()
-    try:
-        with pytest.raises(CalendarUnavailable) as caught:
-            anbima_calendar()
-        assert caught.value.params == {"name": "ANBIMA"}
-    finally:
-        anbima_calendar.cache_clear()
+def test_vendored_calendar_matches_the_bizdays_package() -> None:
+    """The copy under portal/domain/data is the file bizdays ships (when bizdays is installed)."""
+    spec = importlib.util.find_spec("bizdays")
+    if spec is None or spec.origin is None:
+        pytest.skip("bizdays (a dev dependency) is not installed")
+    packaged = Path(spec.origin).with_name("ANBIMA.cal").read_text(encoding="ascii")
+    assert calendar_module.ANBIMA_FILE.read_text(encoding="ascii") == packaged
 
 
 def test_anbima_unavailable_without_its_data_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    fake = SimpleNamespace(origin=str(tmp_path / "__init__.py"))
-    monkeypatch.setattr(calendar_module.importlib.util, "find_spec", lambda name: fake)
+    monkeypatch.setattr(calendar_module, "ANBIMA_FILE", tmp_path / "missing.cal")
     anbima_calendar.cache_clear()
     try:
-        with pytest.raises(CalendarUnavailable):
+        with pytest.raises(CalendarUnavailable) as caught:
             anbima_calendar()
+        assert caught.value.params == {"name": "ANBIMA"}
     finally:
         anbima_calendar.cache_clear()
 

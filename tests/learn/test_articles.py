@@ -7,17 +7,18 @@ from datetime import UTC, datetime
 import pytest
 from flask.testing import FlaskClient
 
+from portal.core.context import SYSTEM
 from portal.extensions import db
-from portal.services.articles import (
+from portal.services.learn import (
+    CATEGORIES,
     ArticleDraft,
     create_article,
     load_bundled,
+    load_bundled_articles,
     publish_article,
 )
-from portal.services.context import SYSTEM
-from portal.services.markdown_render import CATEGORIES, load_bundled_articles
 from tests.html import parse_page
-from tests.services.test_markdown_render import assert_safe
+from tests.services.learn.test_markdown_render import assert_safe
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 BUNDLE = load_bundled_articles()

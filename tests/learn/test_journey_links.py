@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask.testing import FlaskClient
 
+from portal.core.clock import today_br
+from portal.core.context import SYSTEM
 from portal.extensions import db
-from portal.services.articles import load_bundled
-from portal.services.clock import today_br
-from portal.services.context import SYSTEM
+from portal.services.learn import load_bundled
 from tests.debtor.test_journey import sign_in, simulate
 from tests.debtor.test_payment_pages import _pay
 from tests.html import parse_page

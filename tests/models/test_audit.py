@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
+from portal.core.audit import record_event
+from portal.core.context import Actor
 from portal.extensions import db
 from portal.models import ActorType, AppendOnlyError, AuditEvent
-from portal.services.audit import record_event
-from portal.services.context import Actor
 
 
 def _event() -> AuditEvent:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
+from flask import Config, Flask
 from flask.testing import FlaskClient
 
 from portal.domain.documents import format_cpf
@@ -163,10 +163,9 @@ def test_no_page_view_renders_a_pdf(
     assert db.session.get(Document, pending.id).status == DocumentStatus.PENDING  # type: ignore[union-attr]
 
 
-def test_verification_is_rate_limited_per_ip(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(app.config, "RATELIMIT_AUTH_IP", "3 per hour")
+@pytest.mark.options(ratelimit_auth_ip="3 per hour")  # pytest-flask: config for this test
+def test_verification_is_rate_limited_per_ip(client: FlaskClient, config: Config) -> None:
+    assert config["RATELIMIT_AUTH_IP"] == "3 per hour"
     for _ in range(3):
         assert client.get(f"/verificar/{new_verification_code()}").status_code == 404
     response = client.get(f"/verificar/{new_verification_code()}")
@@ -175,11 +174,9 @@ def test_verification_is_rate_limited_per_ip(
     assert client.head(f"/verificar/{new_verification_code()}").status_code == 429
 
 
-def test_head_requests_count_too(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.options(ratelimit_auth_ip="2 per hour")
+def test_head_requests_count_too(client: FlaskClient) -> None:
     """A HEAD answers 200 or 404 like a GET: without a limit it would enumerate codes."""
-    monkeypatch.setitem(app.config, "RATELIMIT_AUTH_IP", "2 per hour")
     for _ in range(2):
         assert client.head(f"/verificar/{new_verification_code()}").status_code == 404
     assert client.head(f"/verificar/{new_verification_code()}").status_code == 429

@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from flask.testing import FlaskClient
 
+from portal.core.clock import now_utc
 from portal.extensions import db
 from portal.models import StaffUser
-from portal.services.clock import now_utc
 from tests.access_helpers import events, form_post, make_staff, staff_login
 from tests.factories import create_creditor
 from tests.html import csrf_token, parse_page

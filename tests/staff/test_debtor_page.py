@@ -10,6 +10,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from portal.core.clock import now_utc, today_br
+from portal.core.context import SYSTEM
+from portal.demo.policies import demo_policies
 from portal.domain.documents import format_cpf
 from portal.extensions import db
 from portal.models import (
@@ -21,10 +24,7 @@ from portal.models import (
     PendingItem,
     StaffRole,
 )
-from portal.services.agreements import record_payment
-from portal.services.clock import now_utc, today_br
-from portal.services.context import SYSTEM
-from portal.services.demo_policies import demo_policies
+from portal.services.negotiation import record_payment
 from portal.services.policies import publish_policy
 from tests.access_helpers import events, form_post, make_staff, staff_login
 from tests.factories import create_creditor, create_debtor, create_pending_item
@@ -322,7 +322,7 @@ def test_dispute_and_resolve_an_item(client: FlaskClient, scene: Scene) -> None:
     page = parse_page(client.get(scene.path))
     assert "contestada" in page.get_text() and "Resolver contestação" in page.get_text()
     # a disputed item is not offered to the debtor any more
-    from portal.services.pendencias import open_items
+    from portal.services.negotiation import open_items
 
     assert item.id not in [i.id for i in open_items(db.session, scene.debtor.id)]
     resolved = _post(client, scene, f"/pendencias/{item.id}/resolver")

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.auth.api_keys import hash_key
+from portal.core.tokens import hash_key
 from portal.extensions import db
 from portal.models import (
     ApiKey,

@@ -37,7 +37,7 @@ from flask.testing import FlaskClient
 from portal.domain.segments import AmountBand, DaysBand, Segment
 from portal.extensions import db
 from portal.models import ItemStatus, StaffRole
-from portal.services.kpis import Period, creditor_kpis
+from portal.services.backoffice import Period, creditor_kpis
 from tests.access_helpers import events, make_staff, staff_login
 from tests.factories import create_creditor, create_debtor
 from tests.html import parse_page

@@ -11,6 +11,10 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
+from portal.core.clock import today_br
+from portal.core.context import SYSTEM
+from portal.core.formatting import brl
+from portal.demo.policies import demo_policies
 from portal.domain.calendar import anbima_calendar
 from portal.domain.charges import DebtorKind
 from portal.domain.charges import PendingItem as DomainItem
@@ -19,11 +23,7 @@ from portal.domain.policy import NegotiationPolicy
 from portal.domain.simulation import build_offer
 from portal.extensions import db
 from portal.models import Creditor, PolicyVersion, StaffRole
-from portal.services.clock import today_br
-from portal.services.context import SYSTEM
-from portal.services.demo_policies import demo_policies
 from portal.services.policies import current_policy, policy_version, publish_policy
-from portal.templating import brl
 from tests.access_helpers import events, make_staff, staff_login
 from tests.factories import create_creditor
 from tests.html import parse_page

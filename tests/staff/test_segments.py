@@ -42,8 +42,8 @@ from portal.models import (
     ItemStatus,
     StaffRole,
 )
-from portal.services import bulk_links
-from portal.services.segments import History, SegmentFilter, debtor_page, ranked_debtors
+from portal.services.access import bulk_links
+from portal.services.backoffice import History, SegmentFilter, debtor_page, ranked_debtors
 from tests.access_helpers import events, make_staff, staff_login
 from tests.factories import create_creditor, create_debtor
 from tests.html import csrf_token, parse_page

@@ -1,7 +1,7 @@
 """E-mail: a :class:`EmailSender` protocol, SMTP for real and a Maildir outbox for development.
 
 ``init_email`` picks the implementation from ``EMAIL_BACKEND`` and keeps it in
-``app.extensions["email_sender"]``; code that sends (``portal.services.mail``) looks it up
+``app.extensions["email_sender"]``; code that sends (``portal.services.notify.mail``) looks it up
 there, so tests can swap it for the duration of a test.
 """
 

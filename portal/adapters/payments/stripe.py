@@ -25,8 +25,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import stripe
@@ -38,6 +37,7 @@ from stripe.params import (
 )
 from stripe.params.checkout import SessionCreateParams
 
+from portal.adapters.payments import stripe_objects
 from portal.adapters.payments.base import (
     InvalidSignature,
     Payee,
@@ -53,32 +53,6 @@ T = TypeVar("T")
 P = PaymentStatus
 WEBHOOK_TOLERANCE = 300
 
-_INTENT_STATUS = {
-    "requires_confirmation": P.CREATED,
-    "requires_action": P.AWAITING,
-    "processing": P.PROCESSING,
-    "requires_capture": P.PROCESSING,  # authorised, not captured (we never ask for this)
-    "succeeded": P.SUCCEEDED,
-    "canceled": P.CANCELED,
-}
-_INTENT_EVENTS = frozenset(
-    {
-        "payment_intent.succeeded",
-        "payment_intent.processing",
-        "payment_intent.payment_failed",
-        "payment_intent.canceled",
-        "payment_intent.requires_action",
-        "payment_intent.amount_capturable_updated",
-    }
-)
-_SESSION_EVENTS = frozenset(
-    {
-        "checkout.session.completed",
-        "checkout.session.async_payment_succeeded",
-        "checkout.session.async_payment_failed",
-        "checkout.session.expired",
-    }
-)
 _IDEMPOTENCY_MESSAGE = (
     "Stripe refused {what}: this idempotency key was already used with other parameters. "
     "Keys must be derived from the request (one key per attempt and content); nothing new "
@@ -128,7 +102,7 @@ class StripeProvider:
             "amount": amount_cents,
             "currency": "brl",
             "allowed_payment_method_types": ["pix"],
-            "payment_method_options": {"pix": {"expires_at": _unix(expires_at)}},
+            "payment_method_options": {"pix": {"expires_at": stripe_objects.unix(expires_at)}},
             "description": description,
             "metadata": dict(metadata),
         }
@@ -149,7 +123,7 @@ class StripeProvider:
                 f"confirming {what}", intents.confirm, intent["id"], confirm, options
             )
             intent = confirmed.to_dict()
-        payment = _from_intent(intent)
+        payment = stripe_objects.from_intent(intent)
         log.info("stripe: Pix PaymentIntent %s is %s", payment.provider_ref, payment.status)
         return payment
 
@@ -181,7 +155,7 @@ class StripeProvider:
             ],
             "success_url": success_url,
             "cancel_url": cancel_url,
-            "expires_at": _unix(expires_at),
+            "expires_at": stripe_objects.unix(expires_at),
             "metadata": dict(metadata),
             "payment_intent_data": {"metadata": dict(metadata), "description": description},
             "locale": "pt-BR",
@@ -190,7 +164,7 @@ class StripeProvider:
         session = _stripe(
             "the Checkout Session", sessions.create, params, {"idempotency_key": idempotency_key}
         ).to_dict()
-        payment = _from_session(session)
+        payment = stripe_objects.from_session(session)
         log.info("stripe: Checkout Session %s is %s", payment.provider_ref, payment.status)
         return payment
 
@@ -200,11 +174,11 @@ class StripeProvider:
         if provider_ref.startswith("pi_"):
             expand: Any = {"expand": ["latest_charge"]}
             intent = _stripe(what, v1.payment_intents.retrieve, provider_ref, expand)
-            return _from_intent(intent.to_dict())
+            return stripe_objects.from_intent(intent.to_dict())
         if provider_ref.startswith("cs_"):
             expand = {"expand": ["payment_intent.latest_charge"]}
             session = _stripe(what, v1.checkout.sessions.retrieve, provider_ref, expand)
-            return _from_session(session.to_dict())
+            return stripe_objects.from_session(session.to_dict())
         raise ValueError(f"not a Stripe PaymentIntent or Checkout Session id: {provider_ref!r}")
 
     def cancel(self, provider_ref: str, *, idempotency_key: str) -> ProviderPayment:
@@ -220,10 +194,10 @@ class StripeProvider:
                 obj = v1.payment_intents.cancel(
                     provider_ref, {"cancellation_reason": "abandoned"}, options
                 ).to_dict()
-                return _from_intent(obj)
+                return stripe_objects.from_intent(obj)
             if provider_ref.startswith("cs_"):
                 obj = v1.checkout.sessions.expire(provider_ref, None, options).to_dict()
-                return _from_session(obj)
+                return stripe_objects.from_session(obj)
         except stripe.InvalidRequestError as exc:
             current = self.retrieve(provider_ref)
             if current.status in (P.CREATED, P.AWAITING):  # still open: a real refusal
@@ -276,7 +250,7 @@ class StripeProvider:
             or not (isinstance(event.get("id"), str) and isinstance(event.get("type"), str))
         ):
             raise InvalidSignature("the signed body is not a Stripe event")
-        return _event(event)
+        return stripe_objects.event(event)
 
     def undelivered_events(self, since: datetime) -> list[ProviderEvent]:
         """Events Stripe failed to deliver since ``since`` (kept 30 days), oldest first.
@@ -286,161 +260,19 @@ class StripeProvider:
         events = self._client.v1.events
         params: EventListParams = {
             "delivery_success": False,
-            "created": {"gte": _unix(since)},
+            "created": {"gte": stripe_objects.unix(since)},
             "limit": 100,
         }
         found: list[ProviderEvent] = []
         while True:
             page = _stripe("listing undelivered events", events.list, params)
-            found.extend(_event(item.to_dict()) for item in page.data)
+            found.extend(stripe_objects.event(item.to_dict()) for item in page.data)
             if not page.has_more or not page.data:
                 break
             params = {**params, "starting_after": page.data[-1].id}
         found.reverse()  # Stripe lists newest first
         log.info("stripe: %s undelivered events since %s", len(found), since.isoformat())
         return found
-
-
-# ---------------------------------------------------------------------- mapping
-
-
-def _unix(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        raise ValueError("timestamps sent to Stripe must be timezone-aware")
-    return int(moment.timestamp())
-
-
-def _when(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if isinstance(value, int) else None
-
-
-def _metadata(obj: Mapping[str, Any]) -> dict[str, str]:
-    return {str(k): str(v) for k, v in (obj.get("metadata") or {}).items()}
-
-
-def _refunded(charge: Any) -> int:
-    return int(charge.get("amount_refunded") or 0) if isinstance(charge, Mapping) else 0
-
-
-def _from_intent(intent: Mapping[str, Any]) -> ProviderPayment:
-    """A PaymentIntent (``latest_charge`` may be expanded: then refunds count)."""
-    raw_status = intent.get("status")
-    if raw_status == "requires_payment_method":
-        status = P.FAILED if intent.get("last_payment_error") else P.CREATED
-    elif raw_status in _INTENT_STATUS:
-        status = _INTENT_STATUS[raw_status]
-    else:
-        raise ProviderError(f"unknown PaymentIntent status {raw_status!r}")
-    amount = int(intent["amount"])
-    refunded = _refunded(intent.get("latest_charge"))
-    if status is P.SUCCEEDED and refunded >= amount:
-        status = P.REFUNDED
-    action = intent.get("next_action") or {}
-    qr = (action.get("pix_display_qr_code") or {}) if isinstance(action, Mapping) else {}
-    pix_options = (intent.get("payment_method_options") or {}).get("pix") or {}
-    return ProviderPayment(
-        provider_ref=intent["id"],
-        status=status,
-        amount_cents=amount,
-        currency=str(intent.get("currency") or "brl"),
-        amount_received_cents=int(intent.get("amount_received") or 0),
-        payment_intent_id=intent["id"],
-        pix_payload=qr.get("data"),
-        expires_at=_when(qr.get("expires_at")) or _when(pix_options.get("expires_at")),
-        refunded_cents=refunded,
-        metadata=_metadata(intent),
-    )
-
-
-def _from_session(session: Mapping[str, Any]) -> ProviderPayment:
-    """A Checkout Session (``payment_intent`` may be an id, an expanded object or null).
-
-    A session has no ``amount_received``: once ``payment_status`` is ``paid`` it is the
-    expanded PaymentIntent's ``amount_received`` when we have it, else ``amount_total``.
-    """
-    raw_status, paid = session.get("status"), session.get("payment_status")
-    if raw_status == "open":
-        status = P.AWAITING
-    elif raw_status == "complete":
-        status = P.SUCCEEDED if paid in ("paid", "no_payment_required") else P.PROCESSING
-    elif raw_status == "expired":
-        status = P.EXPIRED
-    else:
-        raise ProviderError(f"unknown Checkout Session status {raw_status!r}")
-    amount = int(session.get("amount_total") or 0)
-    intent = session.get("payment_intent")
-    intent_id = intent.get("id") if isinstance(intent, Mapping) else intent
-    received = None
-    refunded = 0
-    if status is P.SUCCEEDED:
-        received = amount
-        if isinstance(intent, Mapping):
-            received = int(intent.get("amount_received") or amount)
-            refunded = _refunded(intent.get("latest_charge"))
-            if refunded >= amount:
-                status = P.REFUNDED
-    return ProviderPayment(
-        provider_ref=session["id"],
-        status=status,
-        amount_cents=amount,
-        currency=str(session.get("currency") or "brl"),
-        amount_received_cents=received,
-        payment_intent_id=intent_id,
-        expires_at=_when(session.get("expires_at")),
-        checkout_url=session.get("url"),
-        refunded_cents=refunded,
-        metadata=_metadata(session),
-    )
-
-
-def _from_charge(charge: Mapping[str, Any]) -> ProviderPayment | None:
-    """``charge.refunded``: the charge's PaymentIntent, refunded only when fully refunded.
-
-    ``provider_ref`` is the PaymentIntent id: for a card attempt (ref ``cs_…``) match on
-    ``payment_intent_id``.
-    """
-    intent_id = charge.get("payment_intent")
-    if not isinstance(intent_id, str):
-        return None
-    amount = int(charge["amount"])
-    refunded = int(charge.get("amount_refunded") or 0)
-    return ProviderPayment(
-        provider_ref=intent_id,
-        status=P.REFUNDED if refunded >= amount else P.SUCCEEDED,
-        amount_cents=amount,
-        currency=str(charge.get("currency") or "brl"),
-        amount_received_cents=int(charge.get("amount_captured") or amount),
-        payment_intent_id=intent_id,
-        refunded_cents=refunded,
-        metadata=_metadata(charge),
-    )
-
-
-def _event(event: Mapping[str, Any]) -> ProviderEvent:
-    type_ = str(event["type"])
-    obj = (event.get("data") or {}).get("object") or {}
-    payment: ProviderPayment | None = None
-    try:
-        if type_ in _INTENT_EVENTS:
-            payment = _from_intent(obj)
-        elif type_ in _SESSION_EVENTS:
-            payment = _from_session(obj)
-            if type_ == "checkout.session.async_payment_failed":
-                payment = replace(payment, status=P.FAILED, amount_received_cents=None)
-        elif type_ == "charge.refunded":
-            payment = _from_charge(obj)
-    except (ProviderError, KeyError, TypeError, ValueError):
-        log.warning(
-            "stripe: event %s (%s) has an object we cannot read; ignored", event.get("id"), type_
-        )
-        payment = None
-    return ProviderEvent(
-        event_id=str(event["id"]),
-        type=type_,
-        created=_when(event.get("created")) or datetime.now(UTC),
-        payment=payment,
-        raw=event,
-    )
 
 
 # ---------------------------------------------------------------------- errors

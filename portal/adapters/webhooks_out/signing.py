@@ -1,4 +1,4 @@
-"""Standard Webhooks signatures (standardwebhooks.com; security.md E13).
+"""Standard Webhooks signatures (standardwebhooks.com; requirements.md E13).
 
 ``webhook-signature: v1,<base64 HMAC-SHA256(secret, "<id>.<timestamp>.<body>")>``, with one
 signature per secret during a rotation, separated by spaces. Secrets are ``whsec_`` followed

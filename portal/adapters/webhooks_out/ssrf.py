@@ -1,4 +1,4 @@
-"""SSRF guard for company-supplied webhook URLs (security.md E15).
+"""SSRF guard for company-supplied webhook URLs (requirements.md E15).
 
 https only (plain http only where configuration allows it, i.e. development); the host is
 resolved and *every* address must be public: private, loopback, link-local (cloud metadata

@@ -5,14 +5,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, g, url_for
 
-from portal.api import bp, present, schemas
+from portal.api import present, schemas
+from portal.api.blueprint import bp
 from portal.api.problems import record_problem
 from portal.api.spec import operation
+from portal.core.clock import today_br
 from portal.domain.records import RecordInvalid, debtor_record
 from portal.extensions import db
 from portal.models import Debtor
-from portal.services.clock import today_br
-from portal.services.portfolio import known_debtor_clause, upsert_debtors
+from portal.services.integration import known_debtor_clause, upsert_debtors
 
 
 @bp.post("/debtors")

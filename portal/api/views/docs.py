@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, jsonify, render_template
 from werkzeug.wrappers import Response
 
-from portal.api import bp
+from portal.api.blueprint import bp
 from portal.api.spec import openapi_document
 
 

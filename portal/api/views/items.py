@@ -7,16 +7,22 @@ from typing import Literal
 import sqlalchemy as sa
 from flask import abort, g
 
-from portal.api import bp, present, schemas
+from portal.api import present, schemas
+from portal.api.blueprint import bp
 from portal.api.pagination import page
 from portal.api.problems import field_errors, message_pair, rule_problem
 from portal.api.spec import operation
+from portal.core.clock import today_br
 from portal.domain.documents import normalise_document
 from portal.domain.records import ItemRecord, RecordInvalid, item_record
 from portal.extensions import db
 from portal.models import PendingItem
-from portal.services.clock import today_br
-from portal.services.portfolio import Outcome, PortfolioError, set_item_status, upsert_items
+from portal.services.integration import (
+    Outcome,
+    PortfolioError,
+    set_item_status,
+    upsert_items,
+)
 
 
 class ItemListQuery(schemas.ListQuery):

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import abort, current_app, g
 
-from portal.api import bp, schemas
+from portal.api import schemas
+from portal.api.blueprint import bp
 from portal.api.spec import operation
-from portal.auth.tokens import reminder_link_url
+from portal.core.clock import now_utc
+from portal.core.tokens import reminder_link_url
 from portal.domain.documents import normalise_document
 from portal.extensions import db
 from portal.models import Channel, Creditor
-from portal.services.access import issue_reminder_link
-from portal.services.clock import now_utc
-from portal.services.link_messages import link_message
-from portal.services.portfolio import known_debtor
+from portal.services.access import issue_reminder_link, link_message
+from portal.services.integration import known_debtor
 
 
 @bp.post("/access-links")

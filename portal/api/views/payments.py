@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from flask import abort, g
 from sqlalchemy.orm import joinedload
 
-from portal.api import bp, present, schemas
+from portal.api import present, schemas
+from portal.api.blueprint import bp
 from portal.api.pagination import page
 from portal.api.spec import operation
 from portal.extensions import db

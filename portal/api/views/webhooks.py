@@ -6,13 +6,14 @@ import sqlalchemy as sa
 from flask import abort, g, url_for
 
 from portal.adapters.webhooks_out.ssrf import UnsafeUrl
-from portal.api import bp, present, schemas
+from portal.api import present, schemas
+from portal.api.blueprint import bp
 from portal.api.spec import operation
+from portal.core.clock import now_utc
 from portal.errors import problem
 from portal.extensions import db
 from portal.models import WebhookEndpoint
-from portal.services import webhooks
-from portal.services.clock import now_utc
+from portal.services.integration import webhooks
 
 _UNSAFE = {
     "https_required": "The URL must use https.",

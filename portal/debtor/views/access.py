@@ -1,5 +1,5 @@
 """Getting in: request a magic link, open a link (GET shows a button, POST uses it), the
-identity check, one-time codes and logout. Requirements: ../shared/notes/security.md §A, §B.
+identity check, one-time codes and logout. Requirements: docs/requirements.md §A, §B.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from werkzeug.wrappers import Response
 
 from portal.auth.limits import hit_identifier, ip_limit
 from portal.auth.session import DEBTOR, log_in, log_out, mark_step_up
-from portal.auth.tokens import new_browser_nonce, token_hash
-from portal.debtor import bp
+from portal.core.audit import record_event
+from portal.core.clock import now_utc
+from portal.core.tokens import new_browser_nonce, token_hash
+from portal.core.uow import transactional
+from portal.debtor.blueprint import bp
 from portal.debtor.forms import (
     BirthDateCheckForm,
     CodeForm,
@@ -28,17 +31,18 @@ from portal.extensions import db
 from portal.http import request_actor
 from portal.models import AccessLink, Channel, CodePurpose, LinkPurpose
 from portal.services.access import (
+    CodeUnavailable,
     check_identity,
     consume_magic_link,
     find_link,
     identifier_key,
     link_event,
+    masked_destination,
     request_magic_link,
+    send_code,
     usable,
+    verify_code,
 )
-from portal.services.audit import record_event
-from portal.services.clock import now_utc
-from portal.services.codes import CodeUnavailable, masked_destination, send_code, verify_code
 
 NONCE_COOKIE = "link_nonce"
 NO_REFERRER = {"Referrer-Policy": "no-referrer"}
@@ -50,7 +54,8 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, d
 
 
 def _link_failure(link: AccessLink | None, why: str) -> tuple[str, int, dict[str, str]]:
-    """One page for expired, used, locked, revoked and tampered links (A11)."""
+    """One page for expired, used, locked, revoked and tampered links (A11); the failure is
+    audited in the calling view's unit of work."""
     record_event(
         db.session,
         request_actor(),
@@ -58,7 +63,6 @@ def _link_failure(link: AccessLink | None, why: str) -> tuple[str, int, dict[str
         subject=("access_link", link.id) if link else None,
         details={"why": why, **({"debtor_id": link.debtor_id} if link else {})},
     )
-    db.session.commit()
     return _page("debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None))
 
 
@@ -80,6 +84,7 @@ def _identity_answer(method: str, form: Any) -> str:
 
 @bp.post("/entrar")
 @ip_limit("RATELIMIT_LINK_REQUEST_IP")
+@transactional
 def request_link() -> Response | tuple[str, int]:
     form = LinkRequestForm()
     if not form.validate_on_submit():
@@ -98,7 +103,6 @@ def request_link() -> Response | tuple[str, int]:
         )
     else:
         record_event(db.session, request_actor(), "link.request_limited")
-    db.session.commit()
     response = redirect(url_for("debtor.link_sent"), code=303)
     # Binds the link to this browser (A6): set on every request, known or not (A10).
     response.set_cookie(
@@ -124,18 +128,19 @@ def link_sent() -> str:
 
 
 @bp.get("/entrar/<token>")
+@transactional
 def magic_link(token: str) -> tuple[str, int, dict[str, str]]:
     """Opening never uses the link: a scanner that fetches it (even with JS) changes nothing."""
     link = find_link(db.session, token, LinkPurpose.MAGIC)
     if link is None or not usable(link, now_utc()):
         return _link_failure(link, "unusable")
     link_event(db.session, request_actor(), "link.opened", link)
-    db.session.commit()
     return _page("debtor/access/enter.html", form=EnterForm(), action=request.path)
 
 
 @bp.post("/entrar/<token>")
 @ip_limit("RATELIMIT_AUTH_IP")
+@transactional
 def magic_link_use(token: str) -> Response | tuple[str, int, dict[str, str]]:
     now = now_utc()
     link = find_link(db.session, token, LinkPurpose.MAGIC)
@@ -150,10 +155,8 @@ def magic_link_use(token: str) -> Response | tuple[str, int, dict[str, str]]:
         session.clear()
         session["pending"] = {"link_id": link.id, "kba": False, "code_id": None}
         link_event(db.session, request_actor(), "link.opened_elsewhere", link)
-        db.session.commit()
         return redirect(url_for("debtor.confirm_identity"), code=303)
     if not consume_magic_link(db.session, link, actor=request_actor(), now=now):
-        db.session.commit()
         return _page("debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None))
     return _sign_in(link, "magic_link", clear_nonce=True)
 
@@ -170,7 +173,6 @@ def _sign_in(link: AccessLink, method: str, *, clear_nonce: bool = False) -> Res
         subject=("debtor", debtor.id),
         details={"method": method, "link_id": link.id},
     )
-    db.session.commit()
     response = redirect(url_for("debtor.home"), code=303)  # token-free URL (A13)
     if clear_nonce:
         response.delete_cookie(NONCE_COOKIE, path="/entrar")
@@ -187,6 +189,7 @@ def _pending_link() -> AccessLink | None:
 
 @bp.route("/entrar/confirmar", methods=["GET", "POST"])
 @ip_limit("RATELIMIT_AUTH_IP")
+@transactional
 def confirm_identity() -> Response | tuple[str, int, dict[str, str]]:
     link = _pending_link()
     if link is None:
@@ -201,7 +204,6 @@ def confirm_identity() -> Response | tuple[str, int, dict[str, str]]:
         )
         if result.locked:
             session.pop("pending", None)
-            db.session.commit()
             return _page(
                 "debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None)
             )
@@ -217,12 +219,9 @@ def confirm_identity() -> Response | tuple[str, int, dict[str, str]]:
                     now=now,
                 )
             except CodeUnavailable:
-                db.session.commit()
                 return _link_failure(link, "no_channel_for_code")
             session["pending"] = {"link_id": link.id, "kba": True, "code_id": code.id}
-            db.session.commit()
             return redirect(url_for("debtor.enter_code"), code=303)
-        db.session.commit()
         status = 400
         error = _("Os dados não conferem. Você ainda tem %(n)s tentativas.", n=result.attempts_left)
     elif request.method == "POST":
@@ -245,6 +244,7 @@ def _code_ttl() -> timedelta:
 
 @bp.route("/entrar/codigo", methods=["GET", "POST"])
 @ip_limit("RATELIMIT_AUTH_IP")
+@transactional
 def enter_code() -> Response | tuple[str, int, dict[str, str]]:
     link = _pending_link()
     pending = session.get("pending") or {}
@@ -267,9 +267,7 @@ def enter_code() -> Response | tuple[str, int, dict[str, str]]:
                 response = _sign_in(link, "magic_link+kba+otp", clear_nonce=True)
                 mark_step_up()
                 return response
-            db.session.commit()
             return _link_failure(link, "race")
-        db.session.commit()
         status, error = (
             400,
             _("Código incorreto ou vencido. Confira o e-mail mais recente ou peça um novo código."),
@@ -289,6 +287,7 @@ def enter_code() -> Response | tuple[str, int, dict[str, str]]:
 
 @bp.post("/entrar/codigo/reenviar")
 @ip_limit("RATELIMIT_AUTH_IP")
+@transactional
 def resend_code() -> Response | tuple[str, int, dict[str, str]]:
     link = _pending_link()
     pending = session.get("pending") or {}
@@ -314,7 +313,6 @@ def resend_code() -> Response | tuple[str, int, dict[str, str]]:
             details={"debtor_id": link.debtor_id},
         )
         flash(_("Você pediu muitos códigos. Aguarde alguns minutos e tente de novo."), "warning")
-    db.session.commit()
     return redirect(url_for("debtor.enter_code"), code=303)
 
 
@@ -323,6 +321,7 @@ def resend_code() -> Response | tuple[str, int, dict[str, str]]:
 
 @bp.route("/a/<token>", methods=["GET", "POST"])
 @ip_limit("RATELIMIT_AUTH_IP")
+@transactional
 def reminder_link(token: str) -> Response | tuple[str, int, dict[str, str]]:
     """Shows only the creditor's name until the identity check passes (A15)."""
     now = now_utc()
@@ -334,14 +333,12 @@ def reminder_link(token: str) -> Response | tuple[str, int, dict[str, str]]:
     status, error = 200, None
     if request.method == "GET":
         link_event(db.session, request_actor(), "link.opened", link)
-        db.session.commit()
     elif form.validate_on_submit():
         result = check_identity(
             db.session, link, method, _identity_answer(method, form), actor=request_actor(), now=now
         )
         if result.passed:
             return _sign_in(link, "access_link+kba")
-        db.session.commit()
         if result.locked:
             return _page(
                 "debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None)
@@ -366,13 +363,13 @@ def reminder_link(token: str) -> Response | tuple[str, int, dict[str, str]]:
 
 
 @bp.post("/sair")
+@transactional
 def logout() -> Response:
     if current_user.is_authenticated and current_user.is_debtor:
         record_event(
             db.session, request_actor(), "auth.logout", subject=("debtor", current_user.id)
         )
         log_out()
-        db.session.commit()
     else:
         session.clear()
     flash(_("Você saiu do portal. Até logo!"), "success")

@@ -8,14 +8,15 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal.auth.decorators import debtor_required
-from portal.debtor import bp
+from portal.core.clock import now_utc, today_br
+from portal.core.uow import unit_of_work
+from portal.debtor.blueprint import bp
 from portal.debtor.forms import CancelForm
 from portal.domain.agreements import OPEN_STATES, installment_display
 from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Agreement, Document, DocumentStatus
-from portal.services.agreements import can_cancel, cancel_by_debtor
-from portal.services.clock import now_utc, today_br
+from portal.services.negotiation import can_cancel, cancel_by_debtor
 from portal.services.payments import next_payable
 from portal.services.policies import policy_of
 
@@ -95,8 +96,8 @@ def cancel(agreement_id: int) -> Response | tuple[str, int]:
         return redirect(url_for("debtor.agreement", agreement_id=agreement.id), code=303)
     form = CancelForm()
     if form.validate_on_submit():
-        cancel_by_debtor(db.session, agreement, actor=request_actor(), now=now_utc())
-        db.session.commit()
+        with unit_of_work(db.session):
+            cancel_by_debtor(db.session, agreement, actor=request_actor(), now=now_utc())
         flash(_("Acordo cancelado. Suas pendências voltaram a ficar em aberto."), "success")
         return redirect(url_for("debtor.home"), code=303)
     status = 400 if form.is_submitted() else 200

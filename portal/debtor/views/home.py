@@ -6,12 +6,12 @@ import sqlalchemy as sa
 from flask import g, render_template, session
 
 from portal.auth.decorators import debtor_required
-from portal.debtor import bp
+from portal.core.clock import today_br
+from portal.debtor.blueprint import bp
 from portal.domain.agreements import OPEN_STATES
 from portal.extensions import db
 from portal.models import Agreement, Creditor
-from portal.services.clock import today_br
-from portal.services.pendencias import debtor_pendencias
+from portal.services.negotiation import debtor_pendencias
 
 
 @bp.get("/inicio")

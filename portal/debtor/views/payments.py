@@ -1,7 +1,7 @@
 """Paying an installment: Pix (our own QR page) or card (the provider's hosted page).
 
 The return pages of the card flow never mark anything paid: only provider events (webhooks)
-and the reconciliation job do (security.md C13).
+and the reconciliation job do (requirements.md C13).
 """
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ from werkzeug.wrappers import Response
 from portal.adapters.payments.base import ProviderError
 from portal.auth.decorators import debtor_required
 from portal.auth.limits import ip_limit
-from portal.debtor import bp
+from portal.core.clock import now_utc
+from portal.core.pix_qr import qr_svg
+from portal.core.uow import unit_of_work
+from portal.debtor.blueprint import bp
 from portal.debtor.forms import SendStepUpForm
 from portal.domain.pix import InvalidBRCode, parse_brcode
 from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Agreement, Installment, Payment
-from portal.services.clock import now_utc
 from portal.services.payments import PaymentUnavailable, start_payment
-from portal.services.pix_qr import qr_svg
 
 PAYABLE_METHODS = ("pix", "card")
 
@@ -54,18 +55,16 @@ def pay(agreement_id: int, number: int, method: str) -> Response:
         abort(404)
     installment = _own_installment(agreement_id, number)
     try:
-        payment = start_payment(
-            db.session, installment.id, method, actor=request_actor(), now=now_utc()
-        )
-        db.session.commit()
+        with unit_of_work(db.session):
+            payment = start_payment(
+                db.session, installment.id, method, actor=request_actor(), now=now_utc()
+            )
     except PaymentUnavailable:
-        db.session.rollback()
         flash(
             _("Este pagamento não está disponível agora. Confira a situação do acordo."), "warning"
         )
         return redirect(url_for("debtor.agreement", agreement_id=agreement_id), code=303)
     except ProviderError:
-        db.session.rollback()
         current_app.logger.exception("payment provider unavailable")
         flash(
             _(

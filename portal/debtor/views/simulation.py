@@ -1,8 +1,8 @@
 """Simular → opções → confirmar: plain forms, JavaScript only to enhance.
 
-The offer is stored when it is shown (``portal.services.offers``); the confirmation page
+The offer is stored when it is shown (``portal.services.negotiation.offers``); the confirmation page
 summarises one option in plain language (Decreto 7.962 art. 4) and the acceptance needs the
-"li e concordo" box and a fresh one-time code (security.md A16, F1).
+"li e concordo" box and a fresh one-time code (requirements.md A16, F1).
 """
 
 from __future__ import annotations
@@ -18,7 +18,11 @@ from wtforms.fields.choices import SelectChoice
 from portal.auth.decorators import debtor_required
 from portal.auth.limits import hit_identifier, ip_limit
 from portal.auth.session import session_id_hash
-from portal.debtor import bp
+from portal.core.audit import record_event
+from portal.core.clock import now_utc, today_br
+from portal.core.formatting import brl, domain_message
+from portal.core.uow import transactional, unit_of_work
+from portal.debtor.blueprint import bp
 from portal.debtor.forms import AcceptForm, SendStepUpForm, SimulationForm
 from portal.domain.budget import choose_by_budget
 from portal.domain.errors import NegotiationError
@@ -26,19 +30,20 @@ from portal.domain.offers import Offer
 from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Channel, CodePurpose, Creditor, OfferSnapshot
-from portal.services.agreements import (
+from portal.services.access import CodeUnavailable, masked_destination, send_code, verify_code
+from portal.services.negotiation import (
     AcceptanceContext,
     AcceptanceError,
+    NothingToNegotiate,
     accept_offer,
+    create_offer,
+    debtor_kind,
+    domain_item,
     find_by_acceptance_key,
+    load_offer,
+    open_items,
 )
-from portal.services.audit import record_event
-from portal.services.clock import now_utc, today_br
-from portal.services.codes import CodeUnavailable, masked_destination, send_code, verify_code
-from portal.services.offers import NothingToNegotiate, create_offer, load_offer
-from portal.services.pendencias import debtor_kind, domain_item, open_items
 from portal.services.policies import NoPolicy, current_policy, policy_of
-from portal.templating import brl, domain_message
 
 
 def _creditor_or_404(creditor_id: int | None) -> Creditor:
@@ -72,6 +77,7 @@ def _simulation_form(creditor: Creditor) -> tuple[SimulationForm, list]:  # type
 
 @bp.route("/simular/<int:creditor_id>", methods=["GET", "POST"])
 @debtor_required
+@transactional
 def simulate(creditor_id: int) -> Response | tuple[str, int]:
     creditor = _creditor_or_404(creditor_id)
     g.creditor = creditor
@@ -98,7 +104,6 @@ def simulate(creditor_id: int) -> Response | tuple[str, int]:
         except NothingToNegotiate:
             abort(404)
         else:
-            db.session.commit()
             session[f"budget:{snapshot.token}"] = form.budget.data
             return redirect(url_for("debtor.options", token=snapshot.token), code=303)
     elif request.method == "POST":
@@ -183,6 +188,7 @@ def confirm(token: str) -> tuple[str, int]:
 @bp.post("/simulacao/<token>/codigo")
 @debtor_required
 @ip_limit("RATELIMIT_AUTH_IP")
+@transactional
 def confirm_send_code(token: str) -> Response:
     _snapshot, offer = _offer_or_404(token)
     option = _option_or_404(offer, request.args.get("parcelas"))
@@ -209,7 +215,6 @@ def confirm_send_code(token: str) -> Response:
         )
         return redirect(back, code=303)
     session["acceptance_code"] = code.id
-    db.session.commit()
     flash(
         _(
             "Enviamos o código. Ele vale por %(n)s minutos.",
@@ -233,12 +238,19 @@ def accept(token: str) -> Response | tuple[str, int]:
     existing = find_by_acceptance_key(db.session, g.debtor.id, key)
     if existing is not None:  # the same confirmation sent again
         return redirect(url_for("debtor.agreement", agreement_id=existing.id), code=303)
-    code_id = session.get("acceptance_code")
+    code_id = int(session.get("acceptance_code") or 0)
     now = now_utc()
-    if not code_id or not verify_code(
-        db.session, int(code_id), g.debtor.id, str(form.code.data), actor=request_actor(), now=now
-    ):
-        db.session.commit()
+    # Two units of work: the code is used up (committed) whatever the acceptance does next.
+    with unit_of_work(db.session):
+        verified = bool(code_id) and verify_code(
+            db.session,
+            code_id,
+            g.debtor.id,
+            str(form.code.data),
+            actor=request_actor(),
+            now=now,
+        )
+    if not verified:
         existing = find_by_acceptance_key(db.session, g.debtor.id, key)
         if existing is not None:  # a simultaneous twin used the code first
             return redirect(url_for("debtor.agreement", agreement_id=existing.id), code=303)
@@ -246,40 +258,38 @@ def accept(token: str) -> Response | tuple[str, int]:
             _("Código incorreto ou vencido. Confira o e-mail mais recente ou peça um novo código.")
         ]
         return _render_confirm(snapshot, offer, option, form, 400)
-    db.session.commit()  # the code is used up whatever happens next
     context = AcceptanceContext(
         ip=request.remote_addr,
         user_agent=request.headers.get("User-Agent"),
         session_id_hash=session_id_hash(),
         auth_method=f"{session.get('auth', 'unknown')}+otp",
-        one_time_code_id=int(code_id),
+        one_time_code_id=code_id,
     )
     try:
-        agreement = accept_offer(
-            db.session,
-            g.debtor,
-            snapshot,
-            offer,
-            option.payment_count,
-            acceptance_key=key,
-            context=context,
-            actor=request_actor(),
-            now=now,
-            today=today_br(),
-        )
-        db.session.commit()
+        with unit_of_work(db.session):
+            agreement = accept_offer(
+                db.session,
+                g.debtor,
+                snapshot,
+                offer,
+                option.payment_count,
+                acceptance_key=key,
+                context=context,
+                actor=request_actor(),
+                now=now,
+                today=today_br(),
+            )
     except AcceptanceError as error:
-        db.session.rollback()
         existing = find_by_acceptance_key(db.session, g.debtor.id, key)
         if existing is not None:
             return redirect(url_for("debtor.agreement", agreement_id=existing.id), code=303)
-        record_event(
-            db.session,
-            request_actor(),
-            "agreement.accept_failed",
-            details={"reason": error.reason, "offer": snapshot.id},
-        )
-        db.session.commit()
+        with unit_of_work(db.session):
+            record_event(
+                db.session,
+                request_actor(),
+                "agreement.accept_failed",
+                details={"reason": error.reason, "offer": snapshot.id},
+            )
         flash(_ACCEPT_ERRORS.get(error.reason, _ACCEPT_ERRORS["taken"])(), "error")
         return redirect(url_for("debtor.home"), code=303)
     session.pop("acceptance_code", None)

@@ -1,4 +1,4 @@
-"""Step-up: a fresh one-time code before a legally relevant action (security.md A16).
+"""Step-up: a fresh one-time code before a legally relevant action (requirements.md A16).
 
 The journey sends the debtor to ``debtor.verify`` with ``next``; once the code is confirmed
 the session records the time (``portal.auth.session.step_up_age``) and the debtor returns.
@@ -16,14 +16,15 @@ from wtforms.fields.choices import SelectChoice
 from portal.auth.decorators import debtor_required
 from portal.auth.limits import hit_identifier, ip_limit
 from portal.auth.session import mark_step_up
-from portal.debtor import bp
+from portal.core.audit import record_event
+from portal.core.clock import now_utc
+from portal.core.uow import transactional
+from portal.debtor.blueprint import bp
 from portal.debtor.forms import CodeForm, SendCodeForm
 from portal.extensions import db
 from portal.http import request_actor, safe_next
 from portal.models import Channel, CodePurpose
-from portal.services.audit import record_event
-from portal.services.clock import now_utc
-from portal.services.codes import (
+from portal.services.access import (
     CodeUnavailable,
     available_channels,
     masked_destination,
@@ -66,6 +67,7 @@ def verify() -> str:
 @bp.post("/verificacao/enviar")
 @debtor_required
 @ip_limit("RATELIMIT_AUTH_IP")
+@transactional
 def verify_send() -> Response | tuple[str, int]:
     form = _send_form()
     if not form.validate_on_submit():
@@ -79,7 +81,6 @@ def verify_send() -> Response | tuple[str, int]:
         record_event(
             db.session, request_actor(), "code.request_limited", details={"debtor_id": g.debtor.id}
         )
-        db.session.commit()
         flash(_("Você pediu muitos códigos. Aguarde alguns minutos e tente de novo."), "warning")
         return redirect(url_for("debtor.verify", next=session.get("step_up_next")), code=303)
     try:
@@ -100,7 +101,6 @@ def verify_send() -> Response | tuple[str, int]:
             code_sent=False,
         ), 400
     session["step_up_code"] = code.id
-    db.session.commit()
     flash(
         _(
             "Enviamos o código. Ele vale por %(n)s minutos.",
@@ -114,6 +114,7 @@ def verify_send() -> Response | tuple[str, int]:
 @bp.post("/verificacao")
 @debtor_required
 @ip_limit("RATELIMIT_AUTH_IP")
+@transactional
 def verify_code_view() -> Response | tuple[str, int]:
     form = CodeForm()
     code_id = session.get("step_up_code")
@@ -126,11 +127,9 @@ def verify_code_view() -> Response | tuple[str, int]:
             actor=request_actor(),
             now=now_utc(),
         ):
-            db.session.commit()
             session.pop("step_up_code", None)
             mark_step_up()
             return redirect(session.pop("step_up_next", None) or url_for("debtor.home"), code=303)
-        db.session.commit()
         form.code.errors = [
             _(
                 "Código incorreto ou vencido. Confira a mensagem mais recente "

@@ -8,10 +8,9 @@ from flask import abort, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from portal.extensions import db
-from portal.learn import bp
+from portal.learn.blueprint import bp
 from portal.models import Article
-from portal.services.articles import article_html, published_article, published_articles
-from portal.services.markdown_render import CATEGORIES
+from portal.services.learn import CATEGORIES, article_html, published_article, published_articles
 
 RELATED_COUNT = 3
 

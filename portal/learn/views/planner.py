@@ -12,14 +12,14 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal.auth.decorators import debtor_required
+from portal.core.clock import today_br
+from portal.core.formatting import domain_message
 from portal.domain.budget_planner import BudgetPlan, ExpenseCategory, plan_budget
 from portal.domain.errors import NegotiationError
 from portal.extensions import db
-from portal.learn import bp
+from portal.learn.blueprint import bp
 from portal.learn.forms import EXPENSE_FIELDS, INCOME_FIELDS, HandoffForm, PlannerForm
-from portal.services.clock import today_br
-from portal.services.pendencias import debtor_pendencias
-from portal.templating import domain_message
+from portal.services.negotiation import debtor_pendencias
 
 # Read by portal/debtor/views/simulation.py to pre-fill "Quanto cabe no seu bolso por mês?".
 PLANNER_BUDGET_KEY = "planner_budget"

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from portal.extensions import csrf, db
 from portal.log import scrub
-from portal.public import bp
+from portal.public.blueprint import bp
 
 log = logging.getLogger(__name__)
 MAX_REPORT_BYTES = 16 * 1024

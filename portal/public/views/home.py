@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 
 from portal.debtor.forms import LinkRequestForm
-from portal.public import bp
+from portal.public.blueprint import bp
 
 
 @bp.get("/")

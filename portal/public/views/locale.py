@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from portal.http import safe_next
 from portal.i18n import LOCALE_COOKIE
-from portal.public import bp
+from portal.public.blueprint import bp
 
 ONE_YEAR = 365 * 24 * 3600
 

@@ -13,8 +13,14 @@ from werkzeug.wrappers import Response
 
 from portal.auth.limits import ip_limit
 from portal.extensions import db
-from portal.public import bp
-from portal.services.documents import format_code, kind_label, normalise_code, state_label, verify
+from portal.public.blueprint import bp
+from portal.services.documents import (
+    format_code,
+    kind_label,
+    normalise_code,
+    state_label,
+    verify,
+)
 
 
 @bp.get("/verificar/<code>")

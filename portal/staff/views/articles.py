@@ -1,7 +1,7 @@
 """The financial-education editor (admins only): drafts, a sanitised preview, publishing.
 
 Articles are the portal's own content, not a creditor's, so there is no creditor scope: the
-role is the gate. Every change goes through ``portal.services.articles`` and is audited.
+role is the gate. Every change goes through ``portal.services.learn.articles`` and is audited.
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal.auth.decorators import staff_required
+from portal.core.clock import now_utc
+from portal.core.uow import unit_of_work
 from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Article, StaffRole
-from portal.services.articles import (
+from portal.services.learn import (
+    CATEGORIES,
     ArticleDraft,
     ArticleError,
     all_articles,
@@ -25,10 +28,8 @@ from portal.services.articles import (
     unpublish_article,
     update_article,
 )
-from portal.services.clock import now_utc
-from portal.services.markdown_render import CATEGORIES
-from portal.staff import bp
 from portal.staff.article_forms import ArticleForm, NewArticleForm
+from portal.staff.blueprint import bp
 from portal.staff.forms import ConfirmForm
 
 PREVIEW = "previa"
@@ -94,13 +95,13 @@ def article_new() -> Response | tuple[str, int]:
     if request.form.get("acao") == PREVIEW:
         return _render_form(form, preview=True)
     try:
-        article = create_article(
-            db.session, str(form.slug.data), _draft(form), actor=request_actor()
-        )
+        with unit_of_work(db.session):
+            article = create_article(
+                db.session, str(form.slug.data), _draft(form), actor=request_actor()
+            )
     except ArticleError as error:
         form.slug.errors = [_slug_error(error.reason)]
         return _render_form(form, status=400)
-    db.session.commit()
     flash(_("Rascunho criado. Confira a prévia e publique quando estiver pronto."), "success")
     return redirect(url_for("staff.article_edit", article_id=article.id), code=303)
 
@@ -119,8 +120,8 @@ def article_edit(article_id: int) -> Response | tuple[str, int]:
         return _render_form(form, article, status=400)
     if request.form.get("acao") == PREVIEW:
         return _render_form(form, article, preview=True)
-    update_article(db.session, article, _draft(form), actor=request_actor())
-    db.session.commit()
+    with unit_of_work(db.session):
+        update_article(db.session, article, _draft(form), actor=request_actor())
     flash(_("Rascunho salvo."), "success")
     return redirect(url_for("staff.article_edit", article_id=article.id), code=303)
 
@@ -131,8 +132,9 @@ def article_publish(article_id: int) -> Response:
     article = _article_or_404(article_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if publish_article(db.session, article, actor=request_actor(), now=now_utc()):
-        db.session.commit()
+    with unit_of_work(db.session):
+        published = publish_article(db.session, article, actor=request_actor(), now=now_utc())
+    if published:
         flash(_("Artigo publicado. Ele já aparece em Aprenda."), "success")
     return redirect(url_for("staff.article_edit", article_id=article.id), code=303)
 
@@ -143,7 +145,8 @@ def article_unpublish(article_id: int) -> Response:
     article = _article_or_404(article_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if unpublish_article(db.session, article, actor=request_actor()):
-        db.session.commit()
+    with unit_of_work(db.session):
+        unpublished = unpublish_article(db.session, article, actor=request_actor())
+    if unpublished:
         flash(_("Artigo despublicado: voltou a ser rascunho e saiu de Aprenda."), "success")
     return redirect(url_for("staff.article_edit", article_id=article.id), code=303)

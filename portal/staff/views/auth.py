@@ -9,12 +9,13 @@ from werkzeug.wrappers import Response
 
 from portal.auth.limits import ip_limit
 from portal.auth.session import STAFF, log_in, log_out
+from portal.core.audit import record_event
+from portal.core.clock import now_utc
+from portal.core.uow import unit_of_work
 from portal.extensions import db
 from portal.http import request_actor, safe_next
-from portal.services.audit import record_event
-from portal.services.clock import now_utc
-from portal.services.staff import authenticate_staff
-from portal.staff import bp
+from portal.services.backoffice import authenticate_staff
+from portal.staff.blueprint import bp
 from portal.staff.forms import StaffLoginForm
 
 
@@ -27,19 +28,19 @@ def login() -> Response | tuple[str, int]:
         target = url_for("staff.search")
     status = 200
     if form.validate_on_submit():
-        user = authenticate_staff(
-            db.session,
-            str(form.email.data),
-            str(form.password.data),
-            str(form.totp.data),
-            actor=request_actor(),
-            now=now_utc(),
-        )
+        with unit_of_work(db.session):  # a failed attempt counts: it is committed too
+            user = authenticate_staff(
+                db.session,
+                str(form.email.data),
+                str(form.password.data),
+                str(form.totp.data),
+                actor=request_actor(),
+                now=now_utc(),
+            )
+            if user is not None:
+                log_in(STAFF, user, method="password+totp")
         if user is not None:
-            log_in(STAFF, user, method="password+totp")
-            db.session.commit()
             return redirect(target, code=303)
-        db.session.commit()
         form.password.data = ""
         flash(
             _(
@@ -57,10 +58,10 @@ def login() -> Response | tuple[str, int]:
 @bp.post("/sair")
 def logout() -> Response:
     if current_user.is_authenticated and current_user.is_staff:
-        record_event(
-            db.session, request_actor(), "staff.logout", subject=("staff", current_user.id)
-        )
-        log_out()
-        db.session.commit()
+        with unit_of_work(db.session):
+            record_event(
+                db.session, request_actor(), "staff.logout", subject=("staff", current_user.id)
+            )
+            log_out()
     flash(_("Você saiu do atendimento."), "success")
     return redirect(url_for("staff.login"), code=303)

@@ -14,23 +14,25 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.decorators import staff_required
+from portal.core.clock import now_utc
+from portal.core.uow import unit_of_work
 from portal.domain.documents import format_document
 from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Agreement, Debtor, StaffRole
-from portal.services.clock import now_utc
-from portal.services.staff import creditors_for
-from portal.services.staff_actions import (
+from portal.services.backoffice import (
     StaffActionError,
     add_note,
+    agreement_in_scope,
     can_staff_cancel,
     cancel_agreement_by_staff,
+    creditors_for,
     dispute_item,
+    item_in_scope,
     resolve_item,
     reveal_document,
 )
-from portal.services.staff_debtor import agreement_in_scope, item_in_scope
-from portal.staff import bp
+from portal.staff.blueprint import bp
 from portal.staff.debtor_forms import CancelAgreementForm, NoteForm
 from portal.staff.forms import ConfirmForm
 from portal.staff.views.debtors import debtor_or_404, render_debtor_page
@@ -51,8 +53,8 @@ def reveal(debtor_id: int) -> tuple[str, int]:
     """Shows the full document in this response only, and records who saw it."""
     debtor = debtor_or_404(debtor_id)
     _confirmed()
-    document = reveal_document(db.session, debtor, actor=request_actor())
-    db.session.commit()
+    with unit_of_work(db.session):
+        document = reveal_document(db.session, debtor, actor=request_actor())
     return render_template(
         "staff/debtors/document.html", debtor=debtor, document=format_document(document)
     ), 200
@@ -69,19 +71,19 @@ def add_debtor_note(debtor_id: int) -> Response | tuple[str, int]:
         return render_debtor_page(debtor, note_form=form, status=400)
     creditor = next(c for c in creditors if c.id == form.note_creditor_id.data)
     try:
-        add_note(
-            db.session,
-            debtor,
-            creditor,
-            g.staff,
-            str(form.text.data),
-            actor=request_actor(),
-            now=now_utc(),
-        )
+        with unit_of_work(db.session):
+            add_note(
+                db.session,
+                debtor,
+                creditor,
+                g.staff,
+                str(form.text.data),
+                actor=request_actor(),
+                now=now_utc(),
+            )
     except StaffActionError:
         form.text.errors = [_("Escreva a anotação.")]
         return render_debtor_page(debtor, note_form=form, status=400)
-    db.session.commit()
     flash(_("Anotação registrada."), "success")
     return _back(debtor, "anotacoes")
 
@@ -124,20 +126,19 @@ def cancel_agreement(debtor_id: int, agreement_id: int) -> Response | tuple[str,
     if not form.validate_on_submit():
         return _cancel_page(debtor, agreement, form, 400)
     try:
-        cancel_agreement_by_staff(
-            db.session,
-            agreement.id,
-            str(form.reason.data),
-            actor=request_actor(),
-            now=now_utc(),
-        )
+        with unit_of_work(db.session):
+            cancel_agreement_by_staff(
+                db.session,
+                agreement.id,
+                str(form.reason.data),
+                actor=request_actor(),
+                now=now_utc(),
+            )
     except StaffActionError as error:
-        db.session.rollback()
         if error.reason == "reason_length":
             form.reason.errors = [_("Escreva o motivo com 5 a 300 caracteres.")]
             return _cancel_page(debtor, agreement, form, 400)
         return _cancel_page(debtor, agreement, form, 409)
-    db.session.commit()
     flash(
         _("Acordo nº %(n)s cancelado. As pendências voltaram a ficar em aberto.", n=agreement.id),
         "success",
@@ -165,14 +166,13 @@ def item_dispute(debtor_id: int, item_id: int, acao: str) -> Response | tuple[st
         abort(404)
     _confirmed()
     try:
-        if acao == "contestar":
-            dispute_item(db.session, item, actor=request_actor())
-        else:
-            resolve_item(db.session, item, actor=request_actor())
+        with unit_of_work(db.session):
+            if acao == "contestar":
+                dispute_item(db.session, item, actor=request_actor())
+            else:
+                resolve_item(db.session, item, actor=request_actor())
     except StaffActionError as error:
-        db.session.rollback()
         return render_debtor_page(debtor, error=_item_error(error.reason), status=409)
-    db.session.commit()
     if acao == "contestar":
         flash(_("Pendência marcada como contestada. Ela fica fora das negociações."), "success")
     else:

@@ -1,8 +1,8 @@
 """Find a debtor within one's creditors, see everything about them, and issue, list and
 revoke their access links (other actions: ``debtor_actions``; history: ``timeline``).
 
-Every query goes through ``portal.services.staff`` scope checks: a debtor who owes nothing
-to the staff member's creditors does not exist for them (404, never 403).
+Every query goes through ``portal.services.backoffice.staff`` scope checks: a debtor who owes
+nothing to the staff member's creditors does not exist for them (404, never 403).
 """
 
 from __future__ import annotations
@@ -14,26 +14,35 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.decorators import staff_required
-from portal.auth.tokens import reminder_link_url
+from portal.core.clock import now_utc, today_br
+from portal.core.tokens import reminder_link_url
+from portal.core.uow import unit_of_work
 from portal.extensions import db
 from portal.http import request_actor
 from portal.log import scrub
 from portal.models import AccessLink, Channel, Creditor, Debtor, LinkPurpose, StaffRole
-from portal.services.access import issue_reminder_link, revoke_link, set_access_blocked
-from portal.services.clock import now_utc, today_br
-from portal.services.link_messages import link_message
-from portal.services.staff import creditors_for, debtor_in_scope, search_debtors
-from portal.services.staff_actions import can_staff_cancel
-from portal.services.staff_debtor import (
+from portal.services.access import (
+    issue_reminder_link,
+    link_message,
+    revoke_link,
+    set_access_blocked,
+)
+from portal.services.backoffice import (
     agreements_in_scope,
+    can_staff_cancel,
+    creditors_for,
+    debtor_in_scope,
     items_in_scope,
     messages_sent,
     notes_in_scope,
     payments_in_scope,
+    search_debtors,
     staff_names,
     timeline,
 )
-from portal.staff import bp, labels
+from portal.services.notify import queue_email
+from portal.staff import labels
+from portal.staff.blueprint import bp
 from portal.staff.debtor_forms import NoteForm
 from portal.staff.forms import ConfirmForm, DebtorSearchForm, IssueLinkForm
 
@@ -147,8 +156,6 @@ def show(debtor_id: int) -> tuple[str, int]:
 @staff_required(StaffRole.AGENT)
 def issue(debtor_id: int) -> tuple[str, int]:
     """Shows the link once, in this response only; it is never stored or shown again."""
-    from portal.services.mail import queue_email
-
     debtor = debtor_or_404(debtor_id)
     creditors = creditors_for(db.session, g.staff, debtor.id)
     form = _issue_form(debtor, creditors)
@@ -159,32 +166,33 @@ def issue(debtor_id: int) -> tuple[str, int]:
         return render_debtor_page(debtor, form=form, status=400)
     creditor = next(c for c in creditors if c.id == form.creditor_id.data)
     channel = Channel(form.channel.data)
-    link, token = issue_reminder_link(
-        db.session,
-        debtor,
-        creditor,
-        channel=channel,
-        days=int(form.days.data),
-        max_days=max_days,
-        actor=request_actor(),
-        now=now_utc(),
-    )
-    url = reminder_link_url(token)
-    if channel == Channel.EMAIL:
-        queue_email(
+    with unit_of_work(db.session):
+        link, token = issue_reminder_link(
             db.session,
-            to=str(debtor.email),
-            template="access_link",
-            context={
-                "first_name": debtor.first_name,
-                "creditor": creditor.display_name,
-                "creditor_legal_name": creditor.legal_name,
-                "creditor_cnpj": creditor.cnpj_formatted,
-                "url": url,
-                "until": link.expires_at.date().isoformat(),
-            },
+            debtor,
+            creditor,
+            channel=channel,
+            days=int(form.days.data),
+            max_days=max_days,
+            actor=request_actor(),
+            now=now_utc(),
         )
-        db.session.commit()
+        url = reminder_link_url(token)
+        if channel == Channel.EMAIL:
+            queue_email(
+                db.session,
+                to=str(debtor.email),
+                template="access_link",
+                context={
+                    "first_name": debtor.first_name,
+                    "creditor": creditor.display_name,
+                    "creditor_legal_name": creditor.legal_name,
+                    "creditor_cnpj": creditor.cnpj_formatted,
+                    "url": url,
+                    "until": link.expires_at.date().isoformat(),
+                },
+            )
+    if channel == Channel.EMAIL:
         return render_template(
             "staff/debtors/link-issued.html",
             debtor=debtor,
@@ -196,7 +204,6 @@ def issue(debtor_id: int) -> tuple[str, int]:
     message = link_message(
         channel.value, debtor=debtor, creditor=creditor, url=url, expires_at=link.expires_at
     )
-    db.session.commit()
     return render_template(
         "staff/debtors/link-issued.html",
         debtor=debtor,
@@ -214,9 +221,10 @@ def revoke(debtor_id: int, link_id: int) -> Response:
     link = next((item for item in _links(debtor) if item.id == link_id), None)
     if link is None or not ConfirmForm().validate_on_submit():
         abort(404)
-    if revoke_link(db.session, link, actor=request_actor(), now=now_utc()):
+    with unit_of_work(db.session):
+        revoked = revoke_link(db.session, link, actor=request_actor(), now=now_utc())
+    if revoked:
         flash(_("Link cancelado. Ele não abre mais o portal."), "success")
-    db.session.commit()
     return redirect(url_for("staff.show", debtor_id=debtor.id), code=303)
 
 
@@ -227,8 +235,8 @@ def block(debtor_id: int) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     blocked = request.form.get("acao") == "bloquear"
-    set_access_blocked(db.session, debtor, blocked, actor=request_actor(), now=now_utc())
-    db.session.commit()
+    with unit_of_work(db.session):
+        set_access_blocked(db.session, debtor, blocked, actor=request_actor(), now=now_utc())
     flash(
         _("Acesso bloqueado e sessões encerradas.") if blocked else _("Acesso liberado."), "success"
     )

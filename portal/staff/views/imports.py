@@ -15,16 +15,17 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.decorators import staff_required
+from portal.core.after_commit import enqueue_after_commit
+from portal.core.csv_br import BOM
+from portal.core.formatting import domain_message
+from portal.core.uow import unit_of_work
 from portal.domain.csv_rows import CsvFileError, CsvTable
 from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Creditor, ImportJob, StaffRole
-from portal.services.after_commit import enqueue_after_commit
-from portal.services.csv_br import BOM
-from portal.services.csv_import import failure_message, queue_import
-from portal.staff import bp
+from portal.services.integration import IMPORT_TASK, failure_message, queue_import
+from portal.staff.blueprint import bp
 from portal.staff.import_forms import ImportUploadForm
-from portal.templating import domain_message
 
 RECENT_JOBS = 20
 
@@ -82,18 +83,16 @@ def import_upload() -> tuple[str, int] | BaseResponse:
     except CsvFileError as error:
         form.file.errors = [domain_message(error.message)]
         return _index(form, 400)
-    job = queue_import(
-        db.session,
-        creditor_id=form.creditor_id.data,
-        content=content,
-        file_name=upload.filename or "",
-        actor=request_actor(),
-        staff_id=g.staff.id,
-    )
-    from portal.tasks import import_items_task
-
-    enqueue_after_commit(db.session, import_items_task, job.id)
-    db.session.commit()
+    with unit_of_work(db.session):
+        job = queue_import(
+            db.session,
+            creditor_id=form.creditor_id.data,
+            content=content,
+            file_name=upload.filename or "",
+            actor=request_actor(),
+            staff_id=g.staff.id,
+        )
+        enqueue_after_commit(db.session, IMPORT_TASK, job.id)
     flash(_("Arquivo recebido. A importação começou."), "success")
     return redirect(url_for("staff.import_show", job_id=job.id), code=303)
 

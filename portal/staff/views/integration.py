@@ -12,6 +12,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal.auth.decorators import staff_required
+from portal.core.after_commit import enqueue_after_commit
+from portal.core.clock import now_utc
+from portal.core.uow import unit_of_work
 from portal.extensions import db
 from portal.http import request_actor
 from portal.models import (
@@ -24,11 +27,8 @@ from portal.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from portal.services import webhooks
-from portal.services.after_commit import enqueue_after_commit
-from portal.services.api_keys import create_key, revoke_key, rotate_key
-from portal.services.clock import now_utc
-from portal.staff import bp
+from portal.services.integration import DUE_TASK, create_key, revoke_key, rotate_key, webhooks
+from portal.staff.blueprint import bp
 from portal.staff.forms import ConfirmForm
 
 ADMIN = StaffRole.ADMIN
@@ -107,10 +107,10 @@ def api_key_create(creditor_id: int) -> tuple[str, int]:
     creditor = _creditor_or_404(creditor_id)
     _confirmed()
     name = (request.form.get("name") or "").strip()[:80] or _("Integração")
-    secret = create_key(db.session, creditor.id, name, actor=request_actor(), staff_id=g.staff.id)[
-        1
-    ]
-    db.session.commit()
+    with unit_of_work(db.session):
+        secret = create_key(
+            db.session, creditor.id, name, actor=request_actor(), staff_id=g.staff.id
+        )[1]
     return _page(creditor, new_secret=secret, status=201)
 
 
@@ -129,10 +129,10 @@ def api_key_rotate(creditor_id: int, key_id: int) -> tuple[str, int]:
     key = _key_or_404(creditor, key_id)
     if key.revoked_at is not None:
         abort(409)
-    _key, secret = rotate_key(
-        db.session, key, actor=request_actor(), now=now_utc(), staff_id=g.staff.id
-    )
-    db.session.commit()
+    with unit_of_work(db.session):
+        _key, secret = rotate_key(
+            db.session, key, actor=request_actor(), now=now_utc(), staff_id=g.staff.id
+        )
     return _page(creditor, new_secret=secret, status=201)
 
 
@@ -141,8 +141,8 @@ def api_key_rotate(creditor_id: int, key_id: int) -> tuple[str, int]:
 def api_key_revoke(creditor_id: int, key_id: int) -> tuple[str, int]:
     creditor = _creditor_or_404(creditor_id)
     _confirmed()
-    revoke_key(db.session, _key_or_404(creditor, key_id), actor=request_actor(), now=now_utc())
-    db.session.commit()
+    with unit_of_work(db.session):
+        revoke_key(db.session, _key_or_404(creditor, key_id), actor=request_actor(), now=now_utc())
     return _page(creditor)
 
 
@@ -181,9 +181,7 @@ def delivery_replay(creditor_id: int, delivery_id: int) -> Response | tuple[str,
     delivery = _delivery_or_404(creditor, delivery_id)
     if delivery.status == DeliveryStatus.PENDING:
         abort(409)
-    webhooks.replay(db.session, delivery, actor=request_actor(), now=now_utc())
-    from portal.tasks import deliver_due_webhooks_task
-
-    enqueue_after_commit(db.session, deliver_due_webhooks_task)
-    db.session.commit()
+    with unit_of_work(db.session):
+        webhooks.replay(db.session, delivery, actor=request_actor(), now=now_utc())
+        enqueue_after_commit(db.session, DUE_TASK)
     return _page(creditor)

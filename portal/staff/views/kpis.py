@@ -13,15 +13,21 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.decorators import staff_required
+from portal.core.audit import record_event
+from portal.core.clock import today_br
+from portal.core.uow import unit_of_work
 from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Creditor
-from portal.services.audit import record_event
-from portal.services.clock import today_br
-from portal.services.creditor_scope import creditor_in_scope, creditors_in_scope
-from portal.services.kpi_export import kpi_charts, kpi_csv, number, segment_labels
-from portal.services.kpis import MAX_PERIOD_DAYS, Period, creditor_kpis
-from portal.staff import bp
+from portal.services.backoffice import (
+    MAX_PERIOD_DAYS,
+    Period,
+    creditor_in_scope,
+    creditor_kpis,
+    creditors_in_scope,
+)
+from portal.staff.blueprint import bp
+from portal.staff.kpi_export import kpi_charts, kpi_csv, number, segment_labels
 from portal.staff.report_forms import KpiFilterForm
 
 
@@ -106,14 +112,14 @@ def kpis_csv() -> Response | tuple[str, int]:
         return kpis()
     report = creditor_kpis(db.session, creditor, period)
     body = kpi_csv(report)
-    record_event(
-        db.session,
-        request_actor(),
-        "kpi.exported",
-        creditor_id=creditor.id,
-        details={"start": period.start.isoformat(), "end": period.end.isoformat()},
-    )
-    db.session.commit()
+    with unit_of_work(db.session):
+        record_event(
+            db.session,
+            request_actor(),
+            "kpi.exported",
+            creditor_id=creditor.id,
+            details={"start": period.start.isoformat(), "end": period.end.isoformat()},
+        )
     filename = f"indicadores-{creditor.id}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     return Response(
         body,

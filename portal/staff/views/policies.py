@@ -20,6 +20,8 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.decorators import staff_required
+from portal.core.clock import today_br
+from portal.core.uow import unit_of_work
 from portal.domain.calendar import anbima_calendar
 from portal.domain.charges import DebtorKind
 from portal.domain.charges import PendingItem as DomainItem
@@ -31,9 +33,13 @@ from portal.domain.simulation import build_offer
 from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Creditor, PolicyVersion, StaffRole, StaffUser
-from portal.services.clock import today_br
-from portal.services.policies import NoPolicy, current_version, policy_of, publish_policy
-from portal.staff import bp
+from portal.services.policies import (
+    NoPolicy,
+    current_version,
+    policy_of,
+    publish_policy,
+)
+from portal.staff.blueprint import bp
 from portal.staff.policy_forms import PolicyForm, blank_data, form_data, with_ids
 from portal.staff.policy_rules import build_policy, error_list
 
@@ -171,7 +177,7 @@ def _preview(form: PolicyForm, policy: NegotiationPolicy) -> Offer | None:
     try:
         return sample_offer(policy, amount, days, DebtorKind(form.sample_kind.data), today_br())
     except NegotiationError as error:
-        from portal.templating import domain_message
+        from portal.core.formatting import domain_message
 
         form.sample_amount.errors = [domain_message(error.message)]
         return None
@@ -223,16 +229,15 @@ def policy_edit(creditor_id: int) -> Response | tuple[str, int]:
         )
         return _page(creditor, form, latest, offer=offer, notice=notice, status=409)
     try:
-        row = publish_policy(
-            db.session,
-            creditor,
-            policy,
-            actor=request_actor(),
-            note=(form.note.data or "").strip() or None,
-        )
-        db.session.commit()
+        with unit_of_work(db.session):
+            row = publish_policy(
+                db.session,
+                creditor,
+                policy,
+                actor=request_actor(),
+                note=(form.note.data or "").strip() or None,
+            )
     except IntegrityError:
-        db.session.rollback()
         notice = _("Outra pessoa publicou uma versão agora há pouco. Confira e publique de novo.")
         return _page(creditor, form, _latest(creditor), offer=offer, notice=notice, status=409)
     flash(

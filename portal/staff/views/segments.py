@@ -3,7 +3,7 @@
 Scope: only creditors (and their jobs) in the staff member's scope; anything else is 404.
 Agents and admins may issue links in bulk; viewers only see the list and the progress.
 The export is for the staff member who ran the job, during the short window after it
-ends (``portal.services.bulk_links``); the links never appear on any page.
+ends (``portal.services.access.bulk_links``); the links never appear on any page.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.decorators import staff_required
+from portal.core.clock import now_utc, today_br
+from portal.core.uow import unit_of_work
 from portal.domain.segments import AmountBand, DaysBand
 from portal.extensions import db
 from portal.http import request_actor
 from portal.models import BulkJob, Channel, Creditor, StaffRole
-from portal.services.bulk_links import (
+from portal.services.access import (
     MAX_JOB_SIZE,
     BulkJobRefused,
     create_bulk_job,
@@ -39,11 +41,9 @@ from portal.services.bulk_links import (
     job_in_scope,
     purge_expired_exports,
 )
-from portal.services.clock import now_utc, today_br
-from portal.services.creditor_scope import creditors_in_scope
-from portal.services.kpi_export import number
-from portal.services.segments import History, SegmentFilter, debtor_page
-from portal.staff import bp
+from portal.services.backoffice import History, SegmentFilter, creditors_in_scope, debtor_page
+from portal.staff.blueprint import bp
+from portal.staff.kpi_export import number
 from portal.staff.report_forms import BulkIssueForm, SegmentFilterForm
 from portal.staff.views.kpis import chosen_creditor
 
@@ -139,18 +139,18 @@ def bulk_issue() -> WerkzeugResponse | tuple[str, int]:
             bulk.days.errors = [_("No máximo %(n)s dias.", n=max_days)]
         return _render_list(creditors, creditor, form, bulk, 400)
     try:
-        job = create_bulk_job(
-            db.session,
-            g.staff,
-            creditor,
-            _wanted(form),
-            channel=Channel(bulk.channel.data),
-            days=int(bulk.days.data),
-            actor=request_actor(),
-            today=today_br(),
-        )
+        with unit_of_work(db.session):
+            job = create_bulk_job(
+                db.session,
+                g.staff,
+                creditor,
+                _wanted(form),
+                channel=Channel(bulk.channel.data),
+                days=int(bulk.days.data),
+                actor=request_actor(),
+                today=today_br(),
+            )
     except BulkJobRefused as refused:
-        db.session.rollback()
         if refused.reason == "empty":
             bulk.days.errors = [_("Nenhum devedor neste segmento: nada a emitir.")]
         else:
@@ -163,7 +163,6 @@ def bulk_issue() -> WerkzeugResponse | tuple[str, int]:
                 )
             ]
         return _render_list(creditors, creditor, form, bulk, 400)
-    db.session.commit()
     return redirect(url_for("staff.bulk_job", job_id=job.id), code=303)
 
 
@@ -182,8 +181,8 @@ def bulk_job(job_id: int) -> tuple[str, int]:
     if job.export_expires_at is not None and job.export_expires_at <= now:
         # This job's window has closed: erase its sealed links now rather than at the
         # next hourly purge. Only then does a GET write (no write while a job runs).
-        purge_expired_exports(db.session, now)
-        db.session.commit()
+        with unit_of_work(db.session):
+            purge_expired_exports(db.session, now)
     running = job.status in ("queued", "running")
     return render_template(
         "staff/segments/job.html",
@@ -208,12 +207,12 @@ def bulk_job_export(job_id: int) -> WerkzeugResponse:
     if job.staff_id != g.staff.id:
         abort(404)
     if not export_open(job, g.staff, now):
-        purge_expired_exports(db.session, now)
-        db.session.commit()
+        with unit_of_work(db.session):
+            purge_expired_exports(db.session, now)
         flash(_("Os links deste lote não podem mais ser baixados."), "info")
         return redirect(url_for("staff.bulk_job", job_id=job.id), code=303)
-    body = export_csv(db.session, job, actor=request_actor(), now=now)
-    db.session.commit()
+    with unit_of_work(db.session):
+        body = export_csv(db.session, job, actor=request_actor(), now=now)
     return Response(
         body,
         content_type="text/csv; charset=utf-8",

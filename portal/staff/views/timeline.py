@@ -7,8 +7,9 @@ from flask import g, render_template, request
 
 from portal.auth.decorators import staff_required
 from portal.extensions import db
-from portal.services.staff_debtor import staff_names, timeline
-from portal.staff import bp, labels
+from portal.services.backoffice import staff_names, timeline
+from portal.staff import labels
+from portal.staff.blueprint import bp
 from portal.staff.views.debtors import debtor_or_404
 
 

@@ -1,6 +1,6 @@
 """portal/adapters/payments/stripe.py through the stateful fake Stripe (tests/fake_stripe.py).
 
-Security scenarios (docs in ../shared/notes/security.md): 20 (bad, missing, changed or stale
+Security scenarios (docs in docs/requirements.md): 20 (bad, missing, changed or stale
 signature), 21 (unknown event type), 24 (undelivered events), 25 (retry after a network failure
 with the same idempotency key; same key with other parameters).
 """

@@ -1,0 +1,119 @@
+"""Side effects (e-mail, webhooks, tasks) that leave only after the database commit.
+
+A service that wants something to happen once its change is durable calls
+:func:`call_after_commit` or :func:`enqueue_after_commit`. The callbacks are kept on the
+session and run after a successful commit; a rollback discards them, so a failed request
+never sends an e-mail about something that did not happen.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from flask import current_app, has_request_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal.core import DbSession
+from portal.extensions import celery
+
+log = logging.getLogger(__name__)
+_KEY = "portal.after_commit"
+
+
+def call_after_commit(session: DbSession, callback: Callable[[], Any]) -> None:
+    # Make sure a transaction is open: a rollback of a session that had none fires no
+    # event, and the callback would then survive to the next, unrelated commit.
+    session.connection()
+    session.info.setdefault(_KEY, []).append(callback)
+
+
+def enqueue_after_commit(session: DbSession, task: str, *args: Any, **kwargs: Any) -> None:
+    """Send the Celery task named ``task`` once the transaction commits.
+
+    Services queue tasks by name: the task is looked up in Celery's registry only when it
+    is sent, so a service never imports the ``tasks`` module that imports it.
+
+    With a broker the task is queued right after the commit. In the embedded default
+    (eager Celery) a task queued during a web request runs on a small background thread,
+    as a worker would: the person does not wait for the e-mail, and a request that sends
+    one takes as long as one that does not (requirements.md A10). Outside a request (CLI,
+    tasks) it runs inline.
+    """
+    call_after_commit(session, lambda: _dispatch(celery.tasks[task], args, kwargs))
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+_pending: list[Future[None]] = []
+
+
+def _background() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="portal-eager")
+        return _executor
+
+
+def _run_in_app(app: Any, task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    try:
+        with app.app_context():
+            task.apply_async(args=args, kwargs=kwargs)
+    except Exception:  # nobody is waiting for it: log, as a worker would
+        log.exception("background task %s failed", getattr(task, "name", task))
+
+
+_held: list[tuple[Any, Any, tuple[Any, ...], dict[str, Any]]] = []
+
+
+def _dispatch(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    if task.app.conf.task_always_eager and has_request_context():
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        if app.config.get("TESTING"):
+            # Tests share one database connection between every session: instead of a
+            # thread, hold the task until the test client has finished the request.
+            with _executor_lock:
+                _held.append((app, task, args, kwargs))
+            return
+        future = _background().submit(_run_in_app, app, task, args, kwargs)
+        with _executor_lock:
+            _pending[:] = [f for f in _pending if not f.done()] + [future]
+    else:
+        task.apply_async(args=args, kwargs=kwargs)
+
+
+def wait_for_background_tasks(timeout: float = 30) -> None:
+    """Run (tests) or wait for (threads) the eager tasks queued by requests so far."""
+    while True:
+        with _executor_lock:
+            if not _held:
+                break
+            app, task, args, kwargs = _held.pop(0)
+        _run_in_app(app, task, args, kwargs)
+    with _executor_lock:
+        pending = list(_pending)
+    wait(pending, timeout=timeout)
+
+
+def pending_callbacks(session: DbSession) -> int:
+    return len(session.info.get(_KEY, ()))
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    callbacks = session.info.pop(_KEY, [])
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # the commit stands; a failed side effect is logged, not raised
+            log.exception("after-commit side effect failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard_after_rollback(session: Session) -> None:
+    session.info.pop(_KEY, None)

@@ -1,0 +1,39 @@
+"""Writing audit records in the same unit of work as the change they describe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.core import DbSession
+from portal.core.context import Actor
+from portal.models.audit import AuditEvent
+
+
+def record_event(
+    session: DbSession,
+    actor: Actor,
+    action: str,
+    *,
+    subject: tuple[str, object] | None = None,
+    creditor_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session (flushed with the caller's change, never alone).
+
+    ``details`` must hold no PII beyond what the event needs: masked documents, ids and
+    amounts, never tokens or full CPFs.
+    """
+    subject_type, subject_id = subject if subject else (None, None)
+    event = AuditEvent(
+        actor_type=actor.type.value,
+        actor_id=actor.id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=None if subject_id is None else str(subject_id),
+        creditor_id=creditor_id,
+        ip=actor.ip,
+        user_agent=actor.user_agent,
+        details=details or {},
+    )
+    session.add(event)
+    return event

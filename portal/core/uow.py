@@ -1,0 +1,44 @@
+"""The one unit of work: views, API requests, tasks and CLI commands commit through it.
+
+Services flush and never commit. The caller wraps its use case in :func:`unit_of_work`
+(or decorates it with :func:`transactional`): one commit on success, a rollback on any
+error, and the after-commit effects (:mod:`portal.core.after_commit`) leave only after the
+commit. A flow that must keep a step even when the next one fails (a one-time code that
+was used) is two units of work, one after the other, each a service call of its own.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+from portal.core import DbSession
+from portal.extensions import db
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def unit_of_work(session: DbSession | None = None) -> Iterator[DbSession]:
+    """Commit once when the block ends normally; roll back (and re-raise) on any error."""
+    session = db.session if session is None else session
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+
+
+def transactional(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` (a view, a task body, a CLI command) in one unit of work."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with unit_of_work():
+            return function(*args, **kwargs)
+
+    return wrapper

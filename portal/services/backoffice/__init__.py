@@ -1,0 +1,86 @@
+"""Back-office context: staff accounts and their creditor scope, actions on a debtor, the
+debtor's whole picture, KPIs and segments."""
+
+from portal.services.backoffice.actions import (
+    MAX_REASON_LENGTH,
+    MIN_REASON_LENGTH,
+    StaffActionError,
+    add_note,
+    can_staff_cancel,
+    cancel_agreement_by_staff,
+    dispute_item,
+    resolve_item,
+    reveal_document,
+)
+from portal.services.backoffice.debtor_view import (
+    agreement_in_scope,
+    agreements_in_scope,
+    item_in_scope,
+    items_in_scope,
+    messages_sent,
+    notes_in_scope,
+    payments_in_scope,
+    staff_names,
+    timeline,
+)
+from portal.services.backoffice.kpis import (
+    MAX_PERIOD_DAYS,
+    KpiReport,
+    Period,
+    creditor_kpis,
+)
+from portal.services.backoffice.scope import (
+    creditor_in_scope,
+    creditors_in_scope,
+)
+from portal.services.backoffice.segments import (
+    History,
+    SegmentFilter,
+    debtor_page,
+    ranked_debtors,
+)
+from portal.services.backoffice.staff import (
+    StaffError,
+    authenticate_staff,
+    create_staff,
+    creditors_for,
+    debtor_in_scope,
+    search_debtors,
+)
+
+__all__ = [
+    "MAX_PERIOD_DAYS",
+    "MAX_REASON_LENGTH",
+    "MIN_REASON_LENGTH",
+    "History",
+    "KpiReport",
+    "Period",
+    "SegmentFilter",
+    "StaffActionError",
+    "StaffError",
+    "add_note",
+    "agreement_in_scope",
+    "agreements_in_scope",
+    "authenticate_staff",
+    "can_staff_cancel",
+    "cancel_agreement_by_staff",
+    "create_staff",
+    "creditor_in_scope",
+    "creditor_kpis",
+    "creditors_for",
+    "creditors_in_scope",
+    "debtor_in_scope",
+    "debtor_page",
+    "dispute_item",
+    "item_in_scope",
+    "items_in_scope",
+    "messages_sent",
+    "notes_in_scope",
+    "payments_in_scope",
+    "ranked_debtors",
+    "resolve_item",
+    "reveal_document",
+    "search_debtors",
+    "staff_names",
+    "timeline",
+]

@@ -1,0 +1,320 @@
+"""Rendering a queued document: the template ``pdf/<kind>.html`` in pt-BR, handed to the
+renderer in ``app.extensions["pdf_renderer"]``, the bytes stored with their SHA-256. Nothing
+renders on a page view; pages serve what is stored.
+
+* **Failures.** A renderer error counts an attempt and is retried by the task (backoff);
+  after :data:`MAX_ATTEMPTS` the document is ``failed``, with no content. An error before
+  the renderer (missing data, a template bug, an offer whose digest no longer matches) will
+  not go away by retrying: the document fails at once and the error is logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from babel.lists import format_list
+from babel.numbers import format_decimal
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy.orm import object_session
+
+from portal.core import DbSession, affected
+from portal.core.clock import BRASILIA, now_utc
+from portal.core.pix_qr import qr_svg
+from portal.domain.offers import Offer, OptionKind
+from portal.models import (
+    Agreement,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Installment,
+    InstallmentStatus,
+    Payment,
+    PendingItem,
+)
+from portal.services.documents.records import (
+    LOCALE,
+    MAX_ATTEMPTS,
+    RenderFailed,
+    format_code,
+    kind_label,
+    verification_url,
+)
+from portal.services.policies import policy_of
+
+log = logging.getLogger(__name__)
+
+
+# --- rendering (the task) --------------------------------------------------------------------
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal, safe inside ``<style>`` (quotes, backslashes, ``<`` escaped)."""
+    escaped = "".join(
+        f"\\{ord(ch):x} " if ch in '"\\<>&' or ord(ch) < 0x20 or ord(ch) == 0x7F else ch
+        for ch in text
+    )
+    return f'"{escaped}"'
+
+
+def _page_counter_css() -> Markup:
+    """``"página " counter(page) " de " counter(pages)`` from one translatable message."""
+    text = _("página %(page)s de %(pages)s", page="\x00", pages="\x01")
+    tokens = []
+    for part in re.split(r"([\x00\x01])", text):
+        if part == "\x00":
+            tokens.append("counter(page)")
+        elif part == "\x01":
+            tokens.append("counter(pages)")
+        elif part:
+            tokens.append(_css_string(part))
+    return Markup(" ".join(tokens))  # noqa: S704 - built from escaped CSS strings only
+
+
+def pct(value: Decimal | str) -> str:
+    """``Decimal("2.49")`` → ``2,49%`` (pt-BR, two places, half-up)."""
+    number = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return format_decimal(number, format="#,##0.00", locale=LOCALE) + "%"
+
+
+_BR_PHONE = re.compile(r"\+55(\d{2})(\d{4,5})(\d{4})")
+
+
+def phone_br(phone: str | None) -> str:
+    """``+5541987654321`` → ``(41) 98765-4321``; anything else as it is."""
+    match = _BR_PHONE.fullmatch(phone or "")
+    return f"({match[1]}) {match[2]}-{match[3]}" if match else (phone or "")
+
+
+def auth_method_words(method: str) -> str:
+    """``magic_link+kba+otp`` (how the session was opened, plus the acceptance code) in plain
+    words; a part we do not know is shown as it is."""
+    labels = {
+        "magic_link": _("link de acesso pessoal enviado ao contato cadastrado"),
+        "access_link": _("link de acesso enviado pela empresa"),
+        "kba": _("confirmação de dados pessoais"),
+        "otp": _("código de uso único enviado ao contato cadastrado"),
+    }
+    parts: list[str] = list(dict.fromkeys(p for p in re.split(r"[+,\s]+", method or "") if p))
+    if not parts:
+        return "—"
+    return format_list([labels.get(part, part) for part in parts], locale=LOCALE)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """One item covered by the agreement: the row (description, original amount) and the
+    offer's line (the updated balance as accepted), either of which may be missing."""
+
+    reference: str
+    description: str
+    original_amount_cents: int | None
+    original_due_date: Any
+    line: Any
+
+
+def _item_rows(agreement: Agreement, offer: Offer | None) -> list[ItemRow]:
+    rows: dict[str, PendingItem] = {
+        str(link.pending_item_id): link.pending_item for link in agreement.items
+    }
+    result = []
+    if offer is not None:
+        for line in offer.items:
+            item = rows.pop(line.balance.item_id, None)
+            result.append(
+                ItemRow(
+                    reference=item.external_reference if item else line.balance.reference,
+                    description=item.description if item else "",
+                    original_amount_cents=item.original_amount_cents if item else None,
+                    original_due_date=item.original_due_date if item else line.balance.due_date,
+                    line=line,
+                )
+            )
+    for item in sorted(rows.values(), key=lambda i: i.id):
+        result.append(
+            ItemRow(
+                item.external_reference,
+                item.description,
+                item.original_amount_cents,
+                item.original_due_date,
+                None,
+            )
+        )
+    return result
+
+
+def _terms_context(agreement: Agreement) -> dict[str, Any]:
+    evidence = agreement.evidence
+    offer = Offer.from_json(evidence.offer_json, expected_digest=evidence.offer_digest)
+    option = offer.option(evidence.chosen_payment_count)
+    return {
+        "offer": offer,
+        "option": option,
+        "is_cash": option.kind is OptionKind.CASH,
+        "policy": policy_of(agreement.policy_version),
+        "evidence": evidence,
+        "auth_method": auth_method_words(evidence.auth_method),
+        "items": _item_rows(agreement, offer),
+        "updated_total_cents": sum(line.balance.total_cents for line in offer.items),
+    }
+
+
+def _payment_method(installment: Installment) -> str | None:
+    """How the installment was paid (the latest succeeded payment), in words; ``None`` if
+    unknown (no payment row, e.g. a payment recorded by staff)."""
+    session = object_session(installment)
+    if session is None:
+        return None
+    method = session.scalar(
+        sa.select(Payment.method)
+        .where(Payment.installment_id == installment.id, Payment.status == "succeeded")
+        .order_by(Payment.succeeded_at.desc(), Payment.id.desc())
+        .limit(1)
+    )
+    if method is None:
+        return None
+    return {"pix": "Pix", "card": _("Cartão")}.get(method, method)
+
+
+def _receipt_context(document: Document) -> dict[str, Any]:
+    agreement = document.agreement
+    installment = next(i for i in agreement.installments if i.id == document.installment_id)
+    remaining = sum(
+        max(0, i.amount_cents - i.paid_cents)
+        for i in agreement.installments
+        if i.status != InstallmentStatus.CANCELLED
+    )
+    return {
+        "installment": installment,
+        "installment_count": max(i.number for i in agreement.installments),
+        "method": _payment_method(installment),
+        "remaining_cents": remaining,
+    }
+
+
+def _discharge_context(agreement: Agreement) -> dict[str, Any]:
+    return {
+        "items": _item_rows(agreement, None),
+        "paid_cents": sum(i.paid_cents for i in agreement.installments),
+        "completed_at": agreement.state_changed_at,
+    }
+
+
+def render_html(document: Document, issued_at: datetime) -> str:
+    """The document's HTML in pt-BR (needs an application context; reads, never writes)."""
+    agreement = document.agreement
+    kind = DocumentKind(document.kind)
+    code = document.verification_code
+    with force_locale(LOCALE):
+        url = verification_url(code)
+        context: dict[str, Any] = {
+            "document": document,
+            "kind": kind,
+            "kind_label": kind_label(kind),
+            "agreement": agreement,
+            "creditor": agreement.creditor,
+            "debtor": agreement.debtor,
+            "issued_at": issued_at,
+            "issued_on": issued_at.astimezone(BRASILIA).date(),
+            "code": format_code(code),
+            "verify_url": url,
+            "qr_svg": Markup(qr_svg(url)),  # noqa: S704 - drawn by qrcode from our own URL
+            "pct": pct,
+            "phone_br": phone_br,
+            "page_counter_css": _page_counter_css(),
+            "code_css": Markup(  # noqa: S704 - an escaped CSS string
+                _css_string(_("Código de verificação: %(code)s", code=format_code(code)))
+            ),
+        }
+        if kind is DocumentKind.TERMS:
+            context.update(_terms_context(agreement))
+        elif kind is DocumentKind.RECEIPT:
+            context.update(_receipt_context(document))
+        else:
+            context.update(_discharge_context(agreement))
+        return render_template(f"pdf/{kind.value}.html", **context)
+
+
+def _fail(session: DbSession, document: Document, *, final: bool) -> RenderFailed:
+    document.attempts += 1
+    final = final or document.attempts >= MAX_ATTEMPTS
+    if final:
+        document.status = DocumentStatus.FAILED.value
+    session.flush()
+    return RenderFailed(document.id, document.attempts, final=final)
+
+
+def render_document(
+    session: DbSession, document_id: int, *, release: Callable[[], None] | None = None
+) -> Document | None:
+    """Render and store one document (the ``portal.render_document`` task calls this).
+
+    Returns the document (``None`` if it does not exist: nothing to retry). A ready or
+    failed document is returned untouched. Raises :class:`RenderFailed` after counting
+    the attempt in ``session`` (flushed): the caller commits, then retries unless ``final``.
+
+    ``release`` is called once the HTML is built and before the (slow) PDF rendering: the
+    task passes ``session.rollback`` so no read transaction stays open meanwhile. On SQLite
+    a read transaction that another connection wrote past can never become a write ("database
+    is locked" at once, whatever the busy timeout), so the final UPDATE runs in a fresh one.
+    """
+    document = session.scalar(
+        sa.select(Document).where(Document.id == document_id).with_for_update()
+    )
+    if document is None:
+        log.warning("document %s not found; nothing to render", document_id)
+        return None
+    if document.status != DocumentStatus.PENDING:
+        return document
+    issued_at = now_utc()
+    try:
+        html = render_html(document, issued_at)
+    except sa.exc.SQLAlchemyError:
+        raise  # the database, not the document: let the task fail and be re-delivered
+    except Exception:
+        log.exception("document %s (%s) cannot be built; not retrying", document.id, document.kind)
+        raise _fail(session, document, final=True) from None
+    renderer = current_app.extensions["pdf_renderer"]
+    doc_id, kind = document.id, document.kind
+    if release is not None:
+        release()
+    try:
+        pdf = renderer.render(html)
+    except Exception as exc:
+        failure = _fail(session, document, final=False)
+        log.warning(
+            "document %s (%s): rendering attempt %s failed%s",
+            doc_id,
+            kind,
+            failure.attempts,
+            "; giving up" if failure.final else "",
+        )
+        raise failure from exc
+    stored = session.execute(
+        sa.update(Document)
+        .where(Document.id == doc_id, Document.status != DocumentStatus.READY.value)
+        .values(
+            content=pdf,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            size_bytes=len(pdf),
+            status=DocumentStatus.READY.value,
+            rendered_at=issued_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if affected(stored):
+        log.info("document %s (%s) rendered: %s bytes", doc_id, kind, len(pdf))
+    else:
+        log.info("document %s was stored by another worker meanwhile; kept that one", doc_id)
+    session.expire(document)
+    return document

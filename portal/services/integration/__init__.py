@@ -1,0 +1,56 @@
+"""Integration context: what companies push (debtors, items, CSV imports), API keys,
+idempotency, and the events and signed webhooks they receive."""
+
+from portal.services.integration.api_keys import (
+    create_key,
+    revoke_key,
+    rotate_key,
+)
+from portal.services.integration.csv_import import (
+    BATCH_SIZE,
+    IMPORT_TASK,
+    abandon_import,
+    failure_message,
+    queue_import,
+    run_import,
+    safe_file_name,
+)
+from portal.services.integration.events import (
+    DUE_TASK,
+    EVENT_TYPES,
+    agreement_payload,
+    emit,
+)
+from portal.services.integration.portfolio import (
+    Outcome,
+    PortfolioError,
+    known_debtor,
+    known_debtor_clause,
+    set_item_status,
+    upsert_debtors,
+    upsert_items,
+)
+
+__all__ = [
+    "BATCH_SIZE",
+    "DUE_TASK",
+    "EVENT_TYPES",
+    "IMPORT_TASK",
+    "Outcome",
+    "PortfolioError",
+    "abandon_import",
+    "agreement_payload",
+    "create_key",
+    "emit",
+    "failure_message",
+    "known_debtor",
+    "known_debtor_clause",
+    "queue_import",
+    "revoke_key",
+    "rotate_key",
+    "run_import",
+    "safe_file_name",
+    "set_item_status",
+    "upsert_debtors",
+    "upsert_items",
+]

@@ -1,0 +1,359 @@
+"""CSV import of debtors and pending items: a job per file, rows upserted in batches.
+
+The rows are checked by ``portal.domain.csv_rows`` and written by
+``portal.services.integration.portfolio`` (the same rules as the JSON API). A file of 100,000 rows
+must not be one transaction, so this is the one service that marks batch boundaries: the
+caller (the Celery task or the CLI, which own the unit of work) passes ``commit`` and this
+module calls it after each batch; it never commits on its own.
+
+Importing the same file again changes nothing: every row comes back ``unchanged`` and the
+only audit records are the run's own (``import.queued`` and ``import.finished``).
+
+A job that a worker claimed and then abandoned (crash) can be claimed again once it has
+made no progress for ``STALE_AFTER``; running it from the start is safe for the same reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from itertools import islice
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from werkzeug.utils import secure_filename
+
+from portal.core import DbSession, affected
+from portal.core.audit import record_event
+from portal.core.clock import now_utc, today_br
+from portal.core.context import Actor
+from portal.domain.csv_rows import (
+    CsvFileError,
+    CsvTable,
+    InvalidRow,
+    ParsedRow,
+    RowProblem,
+    ValidRow,
+)
+from portal.domain.errors import N_, Message
+from portal.domain.records import DebtorRecord
+from portal.models import ActorType, ImportJob, ImportOrigin, ImportStatus
+from portal.services.integration.portfolio import Outcome, upsert_debtors, upsert_items
+
+BATCH_SIZE = 500
+IMPORT_TASK = "portal.import_items"
+STALE_AFTER = timedelta(minutes=10)
+REPORT_HEADER = ("linha", "coluna", "codigo", "mensagem")
+MAX_FILE_NAME = 120
+# CPF/CNPJ numbers (formatted or not) and any long digit run are removed from file names.
+_DOCUMENT_LIKE = re.compile(r"\d[\d.\-/]{9,}\d")
+
+Progress = Callable[[ImportJob], None]
+
+
+@dataclass
+class BatchResult:
+    """What one batch did: row counts by outcome, and the refused cells or rows."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    error_rows: int = 0
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged + self.error_rows
+
+
+def safe_file_name(raw: str) -> str:
+    """The uploaded file's name for lists and reports, without document numbers."""
+    name = _DOCUMENT_LIKE.sub("x", secure_filename(raw or "")) or "arquivo.csv"
+    if len(name) > MAX_FILE_NAME:
+        stem, dot, ext = name.rpartition(".")
+        keep = MAX_FILE_NAME - len(ext) - 1
+        name = f"{stem[:keep]}.{ext}" if dot and len(ext) <= 8 else name[:MAX_FILE_NAME]
+    return name
+
+
+def queue_import(
+    session: DbSession,
+    *,
+    creditor_id: int,
+    content: bytes,
+    file_name: str,
+    actor: Actor,
+    staff_id: int | None = None,
+) -> ImportJob:
+    """A queued job holding the file; audited as ``import.queued`` in the caller's unit."""
+    origin = ImportOrigin.STAFF if staff_id is not None else ImportOrigin.CLI
+    job = ImportJob(
+        creditor_id=creditor_id,
+        staff_id=staff_id,
+        origin=origin.value,
+        file_name=safe_file_name(file_name),
+        status=ImportStatus.QUEUED.value,
+        size_bytes=len(content),
+        content=content,
+    )
+    session.add(job)
+    session.flush()
+    record_event(
+        session,
+        actor,
+        "import.queued",
+        subject=("import_job", job.id),
+        creditor_id=creditor_id,
+        details={"file_name": job.file_name, "size_bytes": len(content), "origin": origin.value},
+    )
+    return job
+
+
+def _job_actor(job: ImportJob) -> Actor:
+    if job.staff_id is not None:
+        return Actor(ActorType.STAFF, str(job.staff_id))
+    return Actor(ActorType.SYSTEM, "cli")
+
+
+def _claim(session: DbSession, job_id: int) -> ImportJob | None:
+    """Atomically move a queued (or stale running) job to running; None if not ours."""
+    now = now_utc()
+    claimable = sa.or_(
+        ImportJob.status == ImportStatus.QUEUED.value,
+        sa.and_(
+            ImportJob.status == ImportStatus.RUNNING.value,
+            ImportJob.updated_at < now - STALE_AFTER,
+        ),
+    )
+    result = session.execute(
+        sa.update(ImportJob)
+        .where(ImportJob.id == job_id, claimable)
+        .values(
+            status=ImportStatus.RUNNING.value,
+            started_at=now,
+            updated_at=now,
+            total_rows=0,
+            processed_rows=0,
+            created_rows=0,
+            updated_rows=0,
+            unchanged_rows=0,
+            error_rows=0,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if affected(result) != 1:
+        return None
+    return session.get(ImportJob, job_id, populate_existing=True)
+
+
+def run_import(
+    session: DbSession,
+    job_id: int,
+    *,
+    commit: Callable[[], None],
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+    today: date | None = None,
+) -> ImportJob | None:
+    """Read the job's file and upsert its rows, calling ``commit`` after every batch.
+
+    Returns the finished job, or None when the job is not claimable (already run, or being
+    run by another worker). ``progress`` is called after the total is known and after
+    every committed batch.
+    """
+    job = _claim(session, job_id)
+    if job is None:
+        return None
+    commit()
+    today = today or today_br()
+    content = job.content or b""
+    try:
+        table = CsvTable(content)
+        job.total_rows = table.count_rows()
+    except CsvFileError as error:
+        return _fail(session, job, error.message, commit)
+    commit()
+    _report(progress, job)
+    actor = _job_actor(job)
+    report = io.StringIO()
+    writer = csv.writer(report, delimiter=";", lineterminator="\n")
+    writer.writerow(REPORT_HEADER)
+    for batch in _batches(table.rows(today=today), batch_size):
+        result = import_batch(session, job.creditor_id, batch, actor=actor)
+        writer.writerows(report_lines(result.problems))
+        job.processed_rows += result.rows
+        job.created_rows += result.created
+        job.updated_rows += result.updated
+        job.unchanged_rows += result.unchanged
+        job.error_rows += result.error_rows
+        commit()
+        _report(progress, job)
+    job.error_report = report.getvalue() if job.error_rows else None
+    job.content = None
+    job.status = ImportStatus.DONE.value
+    job.finished_at = now_utc()
+    record_event(
+        session,
+        actor,
+        "import.finished",
+        subject=("import_job", job.id),
+        creditor_id=job.creditor_id,
+        details={
+            "rows": job.total_rows,
+            "created": job.created_rows,
+            "updated": job.updated_rows,
+            "unchanged": job.unchanged_rows,
+            "errors": job.error_rows,
+        },
+    )
+    commit()
+    _report(progress, job)
+    return job
+
+
+def _report(progress: Progress | None, job: ImportJob) -> None:
+    if progress is not None:
+        progress(job)
+
+
+def _fail(
+    session: DbSession, job: ImportJob, message: Message, commit: Callable[[], None]
+) -> ImportJob:
+    job.status = ImportStatus.FAILED.value
+    job.failure = {"code": message.code, "key": message.key, "params": list(message.params)}
+    job.content = None
+    job.finished_at = now_utc()
+    record_event(
+        session,
+        _job_actor(job),
+        "import.failed",
+        subject=("import_job", job.id),
+        creditor_id=job.creditor_id,
+        details={"code": message.code},
+    )
+    commit()
+    return job
+
+
+def abandon_import(session: DbSession, job_id: int) -> None:
+    """Mark a job failed after an unexpected error (the caller rolled back and commits)."""
+    job = session.get(ImportJob, job_id)
+    if job is None or job.finished:
+        return
+    message = Message.of(
+        "unexpected_error",
+        N_("a importação foi interrompida por um erro interno; envie o arquivo de novo"),
+    )
+    _fail(session, job, message, lambda: None)
+
+
+def failure_message(job: ImportJob) -> Message | None:
+    """The job's failure as a domain Message, for ``domain_message`` in the reader's language."""
+    if job.failure is None:
+        return None
+    params = tuple((str(name), value) for name, value in job.failure.get("params", []))
+    return Message(str(job.failure["code"]), str(job.failure["key"]), params)
+
+
+def _batches(rows: Iterable[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _merged_debtors(rows: Sequence[ParsedRow]) -> list[DebtorRecord]:
+    """One record per document: blanks of the first row filled by later rows of the batch."""
+    merged: dict[str, DebtorRecord] = {}
+    for row in rows:
+        if isinstance(row, InvalidRow):
+            continue
+        record = row.debtor
+        earlier = merged.get(record.document)
+        if earlier is not None:
+            record = replace(
+                earlier,
+                **{
+                    name: getattr(record, name)
+                    for name in ("email", "phone", "birth_date")
+                    if getattr(earlier, name) is None
+                },
+            )
+        merged[record.document] = record
+    return list(merged.values())
+
+
+def import_batch(
+    session: DbSession, creditor_id: int, rows: Sequence[ParsedRow], *, actor: Actor
+) -> BatchResult:
+    """Upsert the valid rows of one batch (debtors, then items); flush only."""
+    result = BatchResult()
+    valid: list[ValidRow] = []
+    for row in rows:
+        if isinstance(row, InvalidRow):
+            result.problems.extend(row.problems)
+            result.error_rows += 1
+        else:
+            valid.append(row)
+    if not valid:
+        return result
+    debtors = upsert_debtors(session, creditor_id, _merged_debtors(valid), actor=actor)
+    outcomes = upsert_items(
+        session,
+        creditor_id,
+        [(row.debtor.document, row.item) for row in valid],
+        actor=actor,
+    )
+    counted_debtors: set[str] = set()
+    for row, outcome in zip(valid, outcomes, strict=True):
+        debtor_changed = (
+            row.debtor.document not in counted_debtors
+            and debtors[row.debtor.document].outcome == Outcome.UPDATED
+        )
+        counted_debtors.add(row.debtor.document)
+        if outcome.error is not None:
+            result.problems.append(RowProblem(row.line, "referencia", outcome.error))
+            result.error_rows += 1
+        elif outcome.outcome == Outcome.CREATED:
+            result.created += 1
+        elif outcome.outcome == Outcome.UPDATED or debtor_changed:
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    return result
+
+
+def report_lines(problems: Iterable[RowProblem]) -> Iterator[tuple[str, str, str, str]]:
+    """Error report lines (``linha;coluna;codigo;mensagem``), always in pt-BR."""
+    from portal.core.formatting import domain_message
+
+    with force_locale("pt_BR"):
+        for problem in problems:
+            message = problem.message
+            yield (str(problem.line), problem.column, message.code, domain_message(message))
+
+
+def report_text(problems: Iterable[RowProblem]) -> str:
+    """A whole error report (header included) as text."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    writer.writerow(REPORT_HEADER)
+    writer.writerows(report_lines(problems))
+    return out.getvalue()
+
+
+__all__ = [
+    "BATCH_SIZE",
+    "BatchResult",
+    "abandon_import",
+    "failure_message",
+    "import_batch",
+    "queue_import",
+    "report_lines",
+    "report_text",
+    "run_import",
+    "safe_file_name",
+]

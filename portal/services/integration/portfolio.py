@@ -1,0 +1,308 @@
+"""What companies push: debtors upserted by document, pending items by external reference.
+
+Shared by the JSON API and the CSV import. Records arrive already checked by
+``portal.domain.records``; here they meet the database, in batches (one query for the
+debtors, one for the items of a batch), and the caller commits.
+
+Rules a company can rely on:
+
+* A debtor is global (one row per CPF/CNPJ) but *known* to a creditor only once that creditor
+  pushed them (``creditor_debtors``). A creditor may correct a debtor's contact data only
+  while it is the only creditor who knows them; otherwise it may fill blanks, never overwrite
+  what another company sent (the person may have updated it there).
+* An item is identified by ``(creditor, external_reference)``. Sending the same values again
+  changes nothing (``unchanged``), so importing a file twice is harmless. An open item may be
+  corrected; an item in an agreement, paid or cancelled keeps its values (``item_locked``).
+* Marking an item paid or cancelled from outside is refused while it is in an agreement
+  (the agreement must be cancelled first) so no debtor pays twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from portal.core import DbSession
+from portal.core.audit import record_event
+from portal.core.context import Actor
+from portal.domain.errors import N_, Message
+from portal.domain.records import DebtorRecord, ItemRecord
+from portal.models import CreditorDebtor, Debtor, ItemStatus, PendingItem
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorOutcome:
+    debtor: Debtor
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class ItemOutcome:
+    external_reference: str
+    outcome: Outcome
+    item: PendingItem | None = None
+    error: Message | None = None
+
+
+class PortfolioError(Exception):
+    """A refused change to one item, with a stable code for API problem details."""
+
+    def __init__(self, message: Message, status: int = 409) -> None:
+        super().__init__(message.code)
+        self.message = message
+        self.status = status
+
+
+def known_debtor_clause(creditor_id: int) -> sa.ColumnElement[bool]:
+    """SQL: the debtor row is known to ``creditor_id`` (pushed by it, or owes it an item)."""
+    return sa.or_(
+        sa.exists().where(
+            CreditorDebtor.creditor_id == creditor_id, CreditorDebtor.debtor_id == Debtor.id
+        ),
+        sa.exists().where(
+            PendingItem.creditor_id == creditor_id, PendingItem.debtor_id == Debtor.id
+        ),
+    )
+
+
+def known_debtor(session: DbSession, creditor_id: int, document: str) -> Debtor | None:
+    return session.scalar(
+        sa.select(Debtor).where(Debtor.document == document, known_debtor_clause(creditor_id))
+    )
+
+
+def upsert_debtors(
+    session: DbSession, creditor_id: int, records: Sequence[DebtorRecord], *, actor: Actor
+) -> dict[str, DebtorOutcome]:
+    """Create or update debtors by document; returns the outcome per document."""
+    by_document = {r.document: r for r in records}  # the last record of a document wins
+    if not by_document:
+        return {}
+    existing = {
+        d.document: d
+        for d in session.scalars(sa.select(Debtor).where(Debtor.document.in_(by_document)))
+    }
+    knowers: dict[int, set[int]] = {}
+    if existing:
+        rows = session.execute(
+            sa.select(CreditorDebtor.debtor_id, CreditorDebtor.creditor_id).where(
+                CreditorDebtor.debtor_id.in_([d.id for d in existing.values()])
+            )
+        )
+        for debtor_id, known_by in rows:
+            knowers.setdefault(debtor_id, set()).add(known_by)
+    results: dict[str, DebtorOutcome] = {}
+    created = updated = 0
+    for document, record in by_document.items():
+        debtor = existing.get(document)
+        if debtor is None:
+            debtor = Debtor(
+                name=record.name,
+                document=record.document,
+                email=record.email,
+                phone=record.phone,
+                birth_date=record.birth_date,
+            )
+            session.add(debtor)
+            results[document] = DebtorOutcome(debtor, Outcome.CREATED)
+            created += 1
+            continue
+        sole_knower = knowers.get(debtor.id, set()) <= {creditor_id}
+        changed = _apply_contact(debtor, record, overwrite=sole_knower)
+        results[document] = DebtorOutcome(debtor, Outcome.UPDATED if changed else Outcome.UNCHANGED)
+        updated += int(changed)
+    session.flush()
+    already_known = set(
+        session.scalars(
+            sa.select(CreditorDebtor.debtor_id).where(
+                CreditorDebtor.creditor_id == creditor_id,
+                CreditorDebtor.debtor_id.in_([r.debtor.id for r in results.values()]),
+            )
+        )
+    )
+    for outcome in results.values():
+        if outcome.debtor.id not in already_known:
+            session.add(CreditorDebtor(creditor_id=creditor_id, debtor_id=outcome.debtor.id))
+            already_known.add(outcome.debtor.id)
+    if created or updated:
+        record_event(
+            session,
+            actor,
+            "debtors.upserted",
+            creditor_id=creditor_id,
+            details={"created": created, "updated": updated, "received": len(by_document)},
+        )
+    session.flush()
+    return results
+
+
+def _apply_contact(debtor: Debtor, record: DebtorRecord, *, overwrite: bool) -> bool:
+    changed = False
+    for field in ("name", "email", "phone", "birth_date"):
+        new = getattr(record, field)
+        old = getattr(debtor, field)
+        if new is None or new == old:
+            continue
+        if old in (None, "") or overwrite:
+            setattr(debtor, field, new)
+            changed = True
+    return changed
+
+
+_LOCKED = N_("esta pendência está em um acordo, paga ou cancelada e não pode ser alterada")
+_OTHER_DEBTOR = N_("esta referência já pertence a outro devedor")
+_NO_DEBTOR = N_("devedor não encontrado: envie o devedor antes das pendências")
+
+
+def upsert_items(
+    session: DbSession,
+    creditor_id: int,
+    entries: Sequence[tuple[str, ItemRecord]],
+    *,
+    actor: Actor,
+) -> list[ItemOutcome]:
+    """Create or correct items by external reference; one outcome per entry, in order.
+
+    ``entries`` pairs a debtor document (digits) with an item record. The debtors must be
+    known to the creditor already (``upsert_debtors`` first).
+    """
+    if not entries:
+        return []
+    documents = {document for document, _ in entries}
+    debtors = {
+        d.document: d
+        for d in session.scalars(
+            sa.select(Debtor).where(
+                Debtor.document.in_(documents), known_debtor_clause(creditor_id)
+            )
+        )
+    }
+    references = {record.external_reference for _, record in entries}
+    existing = {
+        item.external_reference: item
+        for item in session.scalars(
+            sa.select(PendingItem).where(
+                PendingItem.creditor_id == creditor_id,
+                PendingItem.external_reference.in_(references),
+            )
+        )
+    }
+    outcomes: list[ItemOutcome] = []
+    counts = {Outcome.CREATED: 0, Outcome.UPDATED: 0}
+    for document, record in entries:
+        reference = record.external_reference
+        debtor = debtors.get(document)
+        if debtor is None:
+            outcomes.append(_error(reference, "debtor_not_found", _NO_DEBTOR))
+            continue
+        item = existing.get(reference)
+        if item is None:
+            item = PendingItem(
+                creditor_id=creditor_id,
+                debtor_id=debtor.id,
+                external_reference=reference,
+                description=record.description,
+                original_amount_cents=record.amount_cents,
+                original_due_date=record.due_date,
+            )
+            session.add(item)
+            existing[reference] = item
+            outcomes.append(ItemOutcome(reference, Outcome.CREATED, item))
+            counts[Outcome.CREATED] += 1
+            continue
+        if item.debtor_id != debtor.id:
+            outcomes.append(_error(reference, "reference_of_another_debtor", _OTHER_DEBTOR))
+            continue
+        same = (
+            item.description == record.description
+            and item.original_amount_cents == record.amount_cents
+            and item.original_due_date == record.due_date
+        )
+        if same:
+            outcomes.append(ItemOutcome(reference, Outcome.UNCHANGED, item))
+            continue
+        if item.status != ItemStatus.OPEN:
+            outcomes.append(_error(reference, "item_locked", _LOCKED))
+            continue
+        item.description = record.description
+        item.original_amount_cents = record.amount_cents
+        item.original_due_date = record.due_date
+        outcomes.append(ItemOutcome(reference, Outcome.UPDATED, item))
+        counts[Outcome.UPDATED] += 1
+    session.flush()
+    if any(counts.values()):
+        record_event(
+            session,
+            actor,
+            "items.upserted",
+            creditor_id=creditor_id,
+            details={
+                "created": counts[Outcome.CREATED],
+                "updated": counts[Outcome.UPDATED],
+                "received": len(entries),
+            },
+        )
+    return outcomes
+
+
+def _error(reference: str, code: str, key: str) -> ItemOutcome:
+    return ItemOutcome(reference, Outcome.ERROR, error=Message.of(code, key))
+
+
+_SETTABLE = {ItemStatus.PAID.value, ItemStatus.CANCELLED.value}
+
+
+def set_item_status(
+    session: DbSession, item: PendingItem, status: str, *, actor: Actor
+) -> PendingItem:
+    """The company says an item was paid or cancelled outside the portal."""
+    if status not in _SETTABLE:
+        raise PortfolioError(
+            Message.of("invalid_status", N_("situação inválida: use paid ou cancelled")), 422
+        )
+    if item.status == status:
+        return item
+    if item.status == ItemStatus.IN_AGREEMENT:
+        raise PortfolioError(
+            Message.of(
+                "item_in_agreement",
+                N_("esta pendência está em um acordo ativo: cancele o acordo antes"),
+            )
+        )
+    if item.status not in (ItemStatus.OPEN, ItemStatus.DISPUTED):
+        raise PortfolioError(Message.of("item_locked", _LOCKED))
+    previous = item.status
+    item.status = status
+    record_event(
+        session,
+        actor,
+        f"item.marked_{status}",
+        subject=("pending_item", item.id),
+        creditor_id=item.creditor_id,
+        details={"from": previous, "reference": item.external_reference},
+    )
+    session.flush()
+    return item
+
+
+__all__ = [
+    "DebtorOutcome",
+    "ItemOutcome",
+    "Outcome",
+    "PortfolioError",
+    "known_debtor",
+    "known_debtor_clause",
+    "set_item_status",
+    "upsert_debtors",
+    "upsert_items",
+]

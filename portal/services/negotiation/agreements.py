@@ -1,0 +1,230 @@
+"""Every change of an agreement's state after acceptance: triggers, payments credited,
+cancellation by the debtor, and the daily lapse or breach. E-mails, documents and company
+events leave after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from portal.core import DbSession
+from portal.core.audit import record_event
+from portal.core.context import Actor
+from portal.domain.agreements import (
+    AgreementState,
+    IllegalTransition,
+    ScheduledPayment,
+    Trigger,
+    allocate,
+    due_transition,
+    payment_trigger,
+    transition,
+)
+from portal.models import (
+    ActorType,
+    Agreement,
+    DocumentKind,
+    Installment,
+    InstallmentStatus,
+    ItemStatus,
+)
+from portal.services.documents import queue_document
+from portal.services.integration import EVENT_TYPES, agreement_payload, emit
+from portal.services.notify import queue_email
+from portal.services.policies import policy_of
+
+
+def _schedule(agreement: Agreement) -> list[ScheduledPayment]:
+    return [ScheduledPayment(i.number, i.due_date, i.is_paid) for i in agreement.installments]
+
+
+def lock_agreement(session: DbSession, agreement_id: int) -> Agreement | None:
+    """Load an agreement with a row lock (PostgreSQL), to change its state safely."""
+    return session.scalar(
+        sa.select(Agreement).where(Agreement.id == agreement_id).with_for_update()
+    )
+
+
+def apply_trigger(
+    session: DbSession,
+    agreement: Agreement,
+    trigger: Trigger,
+    *,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+) -> AgreementState:
+    """Move the agreement through ``trigger`` (the domain decides if it may) and settle items."""
+    before = agreement.lifecycle_state
+    after = transition(before, trigger)
+    agreement.state = after.value
+    agreement.state_changed_at = now
+    if reason:
+        agreement.end_reason = reason[:300]
+    if after in {AgreementState.LAPSED, AgreementState.CANCELLED, AgreementState.BROKEN}:
+        # What was paid is credited on a break and on a cancellation (a debtor can only
+        # cancel before paying; staff may cancel later, and the money is not lost).
+        credit = after in {AgreementState.BROKEN, AgreementState.CANCELLED}
+        _reopen_items(session, agreement, credit=credit)
+    elif after == AgreementState.COMPLETED:
+        for link in agreement.items:
+            link.pending_item.status = ItemStatus.PAID
+        queue_document(session, agreement, DocumentKind.DISCHARGE)
+    record_event(
+        session,
+        actor,
+        f"agreement.{after.value}",
+        subject=("agreement", agreement.id),
+        creditor_id=agreement.creditor_id,
+        details={
+            "from": before.value,
+            "trigger": trigger.value,
+            **({"reason": reason} if reason else {}),
+        },
+    )
+    _notify(session, agreement, after, by_staff=actor.type == ActorType.STAFF)
+    if f"agreement.{after.value}" in EVENT_TYPES:
+        session.flush()
+        emit(
+            session, agreement.creditor_id, f"agreement.{after.value}", agreement_payload(agreement)
+        )
+    return after
+
+
+def _reopen_items(session: DbSession, agreement: Agreement, *, credit: bool) -> None:
+    """Items go back to open; with ``credit``, what was paid is credited to them (in
+    proportion to their balances at acceptance)."""
+    for installment in agreement.installments:
+        if installment.status == InstallmentStatus.PENDING:
+            installment.status = InstallmentStatus.CANCELLED
+    links = sorted(agreement.items, key=lambda link: link.pending_item_id)
+    paid = sum(i.paid_cents for i in agreement.installments)
+    parts = (
+        allocate(paid, [link.balance_cents for link in links])
+        if credit and paid
+        else ((0,) * len(links))
+    )
+    for link, part in zip(links, parts, strict=True):
+        item = link.pending_item
+        granted = min(part, item.outstanding_principal_cents)
+        link.credited_cents = granted
+        item.credited_cents += granted
+        item.status = ItemStatus.PAID if item.outstanding_principal_cents == 0 else ItemStatus.OPEN
+    session.flush()
+
+
+def _notify(
+    session: DbSession, agreement: Agreement, state: AgreementState, *, by_staff: bool = False
+) -> None:
+    template = {
+        AgreementState.BROKEN: "agreement_broken",
+        AgreementState.LAPSED: "agreement_lapsed",
+        AgreementState.CANCELLED: "agreement_cancelled",
+        AgreementState.COMPLETED: "agreement_completed",
+    }.get(state)
+    debtor = agreement.debtor
+    if template is None or not debtor.email:
+        return
+    queue_email(
+        session,
+        to=debtor.email,
+        template=template,
+        context={
+            "first_name": debtor.first_name,
+            "creditor": agreement.creditor.legal_name,
+            "agreement_id": agreement.id,
+            "by_company": by_staff,
+            "credited_cents": sum(link.credited_cents for link in agreement.items),
+        },
+    )
+
+
+def can_cancel(agreement: Agreement) -> bool:
+    """A debtor may cancel a fresh agreement, before anything was paid."""
+    return agreement.lifecycle_state == AgreementState.AWAITING_DOWN_PAYMENT and not any(
+        i.paid_cents for i in agreement.installments
+    )
+
+
+def cancel_by_debtor(
+    session: DbSession, agreement: Agreement, *, actor: Actor, now: datetime
+) -> AgreementState:
+    if not can_cancel(agreement):
+        raise IllegalTransition(agreement.lifecycle_state, Trigger.CANCELLED_BY_DEBTOR)
+    return apply_trigger(
+        session,
+        agreement,
+        Trigger.CANCELLED_BY_DEBTOR,
+        actor=actor,
+        now=now,
+        reason="cancelado pelo devedor",
+    )
+
+
+def record_payment(
+    session: DbSession,
+    installment: Installment,
+    amount_cents: int,
+    *,
+    paid_at: datetime,
+    actor: Actor,
+) -> AgreementState:
+    """Credit money received for an installment and advance the agreement.
+
+    The payments issue calls this after locking the installment row; amounts above what is
+    due are the caller's to refund (never credited twice).
+    """
+    if amount_cents <= 0:
+        raise ValueError("a payment must be positive")
+    installment.paid_cents += amount_cents
+    if installment.paid_cents >= installment.amount_cents:
+        installment.status = InstallmentStatus.PAID
+        installment.paid_at = paid_at
+    agreement = installment.agreement
+    record_event(
+        session,
+        actor,
+        "installment.paid" if installment.is_paid else "installment.part_paid",
+        subject=("installment", installment.id),
+        creditor_id=agreement.creditor_id,
+        details={
+            "agreement_id": agreement.id,
+            "number": installment.number,
+            "amount_cents": amount_cents,
+        },
+    )
+    session.flush()
+    trigger = payment_trigger(agreement.lifecycle_state, _schedule(agreement))
+    if trigger is not None:
+        return apply_trigger(session, agreement, trigger, actor=actor, now=paid_at)
+    return agreement.lifecycle_state
+
+
+def open_agreements(session: DbSession) -> list[int]:
+    return list(
+        session.scalars(
+            sa.select(Agreement.id)
+            .where(
+                Agreement.state.in_(
+                    [AgreementState.AWAITING_DOWN_PAYMENT.value, AgreementState.ACTIVE.value]
+                )
+            )
+            .order_by(Agreement.id)
+        )
+    )
+
+
+def apply_due_transition(
+    session: DbSession, agreement_id: int, *, today: date, actor: Actor, now: datetime
+) -> AgreementState | None:
+    """Lapse or break one agreement if its schedule says so today (locked while deciding)."""
+    agreement = lock_agreement(session, agreement_id)
+    if agreement is None:
+        return None
+    rule = policy_of(agreement.policy_version).breach
+    trigger = due_transition(agreement.lifecycle_state, _schedule(agreement), rule, today)
+    if trigger is None:
+        return None
+    return apply_trigger(session, agreement, trigger, actor=actor, now=now)

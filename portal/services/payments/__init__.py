@@ -1,0 +1,33 @@
+"""Payments context: attempts at the provider, the provider's reports applied exactly once,
+refunds, expiry and reconciliation. Other contexts and the blueprints use this module."""
+
+from portal.services.payments.attempts import next_payable, start_payment
+from portal.services.payments.events import (
+    Outcome,
+    apply_update,
+    find_payment,
+    process_event,
+)
+from portal.services.payments.maintenance import expire_attempts, reconcile, refund_excess
+from portal.services.payments.provider import (
+    PaymentUnavailable,
+    RetryLater,
+    payee_for,
+    provider,
+)
+
+__all__ = [
+    "Outcome",
+    "PaymentUnavailable",
+    "RetryLater",
+    "apply_update",
+    "expire_attempts",
+    "find_payment",
+    "next_payable",
+    "payee_for",
+    "process_event",
+    "provider",
+    "reconcile",
+    "refund_excess",
+    "start_payment",
+]

@@ -1,0 +1,119 @@
+"""Periodic work on payments: refunds of excess, expiry of stale attempts, reconciliation."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from portal.adapters.payments.base import (
+    ProviderError,
+    ProviderPayment,
+)
+from portal.core import DbSession
+from portal.core.context import SYSTEM, Actor
+from portal.domain.payments import (
+    OPEN,
+)
+from portal.models import (
+    Payment,
+)
+from portal.services.payments.events import apply_update, flag_payment, process_event, record_refund
+from portal.services.payments.provider import P, provider, with_status
+
+log = logging.getLogger(__name__)
+
+
+def refund_excess(session: DbSession, payment_id: int, *, actor: Actor = SYSTEM) -> int:
+    """Give back what a payment brought beyond the installment's due (idempotent)."""
+    payment = session.scalar(sa.select(Payment).where(Payment.id == payment_id).with_for_update())
+    if payment is None or not payment.excess_cents:
+        return 0
+    pending = payment.excess_cents - payment.refunded_cents
+    if pending <= 0:
+        return 0
+    ref = payment.payment_intent_id or payment.provider_ref
+    if ref is None:
+        raise ProviderError("no provider reference to refund")
+    refund_id = provider().refund(
+        ref, pending, idempotency_key=f"refund:{payment.id}:{payment.excess_cents}"
+    )
+    reported = ProviderPayment(
+        provider_ref=payment.provider_ref or ref,
+        status=P.SUCCEEDED,
+        amount_cents=payment.amount_cents,
+        amount_received_cents=payment.amount_received_cents,
+        refunded_cents=payment.refunded_cents + pending,
+    )
+    record_refund(session, payment, reported, actor=actor)
+    flag_payment(payment, refund_id=refund_id)
+    return pending
+
+
+def expire_attempts(session: DbSession, now: datetime) -> int:
+    """Close attempts past their expiry, asking the provider first (a late success wins)."""
+    due = list(
+        session.scalars(
+            sa.select(Payment)
+            .where(
+                Payment.status.in_([P.AWAITING.value, P.CREATED.value]), Payment.expires_at < now
+            )
+            .order_by(Payment.id)
+        )
+    )
+    expired = 0
+    for payment in due:
+        if payment.provider_ref is None:
+            payment.status = P.EXPIRED.value
+            continue
+        try:
+            with session.begin_nested():
+                reported = provider().retrieve(payment.provider_ref)
+                if reported.status == P.SUCCEEDED:
+                    apply_update(session, payment, reported, actor=SYSTEM, now=now)
+                    continue
+                cancelled = provider().cancel(
+                    payment.provider_ref, idempotency_key=f"{payment.idempotency_key}:cancel"
+                )
+                status = P.SUCCEEDED if cancelled.status == P.SUCCEEDED else P.EXPIRED
+                apply_update(
+                    session, payment, with_status(cancelled, status), actor=SYSTEM, now=now
+                )
+                expired += status == P.EXPIRED
+        except ProviderError:  # try again on the next run; never expire without asking
+            log.warning("could not check payment %s with the provider; will retry", payment.id)
+    return expired
+
+
+def reconcile(
+    session: DbSession, now: datetime, *, lookback: timedelta = timedelta(days=3)
+) -> dict[str, int]:
+    """What the webhooks missed: undelivered provider events, then open attempts' states."""
+    counts = {"events": 0, "checked": 0, "applied": 0}
+    name = provider().name
+    for event in provider().undelivered_events(now - lookback):
+        counts["events"] += 1
+        outcome = process_event(session, name, event, now=now)
+        counts["applied"] += outcome.action not in {
+            "duplicate_event",
+            "ignored",
+            "ignored_type",
+            "unknown_payment",
+        }
+    stale = list(
+        session.scalars(
+            sa.select(Payment).where(
+                Payment.status.in_([s.value for s in OPEN]),
+                Payment.provider_ref.is_not(None),
+                Payment.created_at < now - timedelta(minutes=5),
+            )
+        )
+    )
+    for payment in stale:
+        counts["checked"] += 1
+        outcome = apply_update(
+            session, payment, provider().retrieve(str(payment.provider_ref)), actor=SYSTEM, now=now
+        )
+        counts["applied"] += outcome.action != "ignored"
+    return counts

@@ -1,0 +1,39 @@
+"""Celery tasks of the payments context (queued by name, see :mod:`portal.core.after_commit`)."""
+
+from __future__ import annotations
+
+from portal.core.clock import now_utc
+from portal.core.uow import unit_of_work
+from portal.extensions import celery, db
+from portal.services.documents import requeue_stale
+from portal.services.payments.events import REFUND_EXCESS_TASK
+from portal.services.payments.maintenance import expire_attempts, reconcile, refund_excess
+
+
+@celery.task(
+    name=REFUND_EXCESS_TASK,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=900,
+    max_retries=10,
+    acks_late=True,
+)
+def refund_excess_task(payment_id: int) -> int:
+    """Refund what a payment brought beyond its installment's due (idempotent key)."""
+    with unit_of_work(db.session):
+        return refund_excess(db.session, payment_id)
+
+
+@celery.task(name="portal.payments_maintenance", acks_late=True)
+def payments_maintenance_task() -> dict[str, int]:
+    """Expire stale attempts and reconcile with the provider (every 15 minutes).
+
+    Three units of work: each step's result stands even if a later one fails.
+    """
+    with unit_of_work(db.session):
+        expired = expire_attempts(db.session, now_utc())
+    with unit_of_work(db.session):
+        counts = reconcile(db.session, now_utc())
+    with unit_of_work(db.session):
+        requeued = requeue_stale(db.session, now_utc())
+    return {"expired": expired, "documents_requeued": requeued, **counts}

@@ -1,0 +1,99 @@
+"""portal/services/access/links.py: audit hygiene, live-link cap, identity matching."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal.core.clock import now_utc
+from portal.core.context import SYSTEM
+from portal.extensions import db
+from portal.models import AccessLink, AuditEvent
+from portal.services.access import identifier_key, identity_matches, request_magic_link
+from tests.access_helpers import debtor_with_items, form_post, link_in, reminder_link
+from tests.factories import create_debtor
+from tests.smtp_server import SmtpServer
+
+
+def test_audit_and_logs_never_hold_the_token_or_the_cpf(
+    smtp_app: Flask,
+    smtp_server: SmtpServer,
+    client: FlaskClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    debtor, creditor = debtor_with_items()
+    form_post(client, "/", {"identifier": debtor.document}, action="/entrar")
+    magic = link_in(smtp_server.wait_for(1)[0]).rsplit("/", 1)[1]
+    reminder = reminder_link(debtor.id, creditor.id)
+    form_post(client, f"/a/{reminder}", {"digits": "000"})
+    form_post(client, f"/a/{reminder}", {"digits": debtor.document[:3]})
+    rows = db.session.scalars(sa.select(AuditEvent)).all()
+    assert {r.action for r in rows} >= {
+        "link.requested",
+        "link.opened",
+        "link.failed",
+        "link.used",
+        "auth.login",
+    }
+    dump = json.dumps([[r.action, r.actor_id, r.subject_id, r.details, r.user_agent] for r in rows])
+    for secret in (magic, reminder, debtor.document):
+        assert secret not in dump
+        assert secret not in caplog.text
+    web = [r for r in rows if r.action in {"link.opened", "auth.login"}]
+    assert all(r.ip == "127.0.0.1" and r.user_agent for r in web)
+
+
+def test_at_most_three_live_magic_links(smtp_app: Flask, smtp_server: SmtpServer) -> None:
+    debtor, _ = debtor_with_items()
+    with smtp_app.test_request_context():
+        sent = [
+            request_magic_link(
+                db.session,
+                str(debtor.email),
+                actor=SYSTEM,
+                browser_nonce="n" * 32,
+                ttl=timedelta(minutes=15),
+                now=now_utc(),
+            )
+            for _ in range(5)
+        ]
+        db.session.commit()
+    assert sent == [1, 1, 1, 0, 0]
+    assert db.session.query(AccessLink).count() == 3
+
+
+def test_identifier_key_normalises_and_hides() -> None:
+    assert identifier_key("Maria@Example.com ") == identifier_key("maria@example.com")
+    assert identifier_key("529.982.247-25") == identifier_key("52998224725")
+    assert "529" not in identifier_key("529.982.247-25")
+
+
+@pytest.mark.parametrize(
+    ("method", "answer", "ok"),
+    [
+        ("document", "529", True),
+        ("document", " 529 ", True),
+        ("document", "52", False),
+        ("document", "528", False),
+        ("birth_date", "1990-05-17", True),
+        ("birth_date", "1990-05-18", False),
+        ("birth_date", "17/05/1990", False),
+        ("other", "529", False),
+    ],
+)
+def test_identity_matches(method: str, answer: str, ok: bool) -> None:
+    debtor = create_debtor(document="529.982.247-25", birth_date=date(1990, 5, 17))
+    assert identity_matches(debtor, method, answer) is ok
+
+
+def test_no_birth_date_means_no_birth_date_check() -> None:
+    debtor = create_debtor(document="11.222.333/0001-81", birth_date=None)
+    assert identity_matches(debtor, "birth_date", "1990-01-01") is False
+    assert identity_matches(debtor, "document", "112") is True

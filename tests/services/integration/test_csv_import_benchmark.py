@@ -1,0 +1,106 @@
+"""Benchmark: a CSV file of 100,000 rows imported on PostgreSQL (real commits per batch).
+
+Run with ``TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
+python -m pytest -s -m slow tests/services/test_csv_import_benchmark.py``; the figures are
+printed. Skipped on SQLite like the other ``postgres`` tests.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from portal.core.context import Actor
+from portal.demo.data import cpf_from_base
+from portal.extensions import db
+from portal.models import ActorType, ImportJob, PendingItem
+from portal.services.integration import queue_import, run_import
+from tests.factories import create_creditor
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+ROWS = 100_000
+ITEMS_PER_DEBTOR = 2
+HEADER = "documento;nome;email;telefone;data_nascimento;referencia;descricao;valor;vencimento\n"
+
+
+def money(cents: int) -> str:
+    """``123456`` → ``1.234,56``."""
+    reais, centavos = divmod(cents, 100)
+    return f"{reais:,}".replace(",", ".") + f",{centavos:02d}"
+
+
+def generated_file(rows: int) -> bytes:
+    """``rows`` valid lines, two items per debtor, every cell in pt-BR format."""
+    lines = [HEADER]
+    for n in range(rows):
+        person = n // ITEMS_PER_DEBTOR
+        cpf = cpf_from_base(f"{300_000_000 + person:09d}")
+        lines.append(
+            ";".join(
+                (
+                    f"{cpf[:3]}.{cpf[3:6]}.{cpf[6:9]}-{cpf[9:]}",
+                    f"Pessoa Importada {person}",
+                    f"pessoa{person}@example.com",
+                    f"(11) 9{person % 10**8:08d}",
+                    f"{1 + person % 28:02d}/{1 + person % 12:02d}/{1950 + person % 50}",
+                    f"BENCH-{n:06d}",
+                    f"Fatura {n}",
+                    money(10_000 + n * 37 % 900_000),
+                    f"{1 + n % 28:02d}/{1 + n % 12:02d}/2026",
+                )
+            )
+            + "\n"
+        )
+    return "".join(lines).encode()
+
+
+def _import(app: Flask, creditor_id: int, content: bytes) -> tuple[float, dict[str, int]]:
+    with app.app_context():
+        job = queue_import(
+            db.session,
+            creditor_id=creditor_id,
+            content=content,
+            file_name="benchmark.csv",
+            actor=Actor(ActorType.SYSTEM, "cli"),
+        )
+        db.session.commit()
+        job_id = job.id
+        started = time.perf_counter()
+        done = run_import(db.session, job_id, commit=db.session.commit)
+        elapsed = time.perf_counter() - started
+        assert isinstance(done, ImportJob)
+        counts = {
+            "created": done.created_rows,
+            "updated": done.updated_rows,
+            "unchanged": done.unchanged_rows,
+            "errors": done.error_rows,
+        }
+    return elapsed, counts
+
+
+def test_import_of_100_000_rows(committed: Flask) -> None:
+    with committed.app_context():
+        creditor_id = create_creditor().id
+        db.session.commit()
+    content = generated_file(ROWS)
+
+    elapsed, counts = _import(committed, creditor_id, content)
+    print(  # noqa: T201
+        f"\nCSV import: {ROWS} rows ({len(content) / 1e6:.1f} MB) in {elapsed:.1f} s "
+        f"= {ROWS / elapsed:,.0f} rows/s"
+    )
+    assert counts == {"created": ROWS, "updated": 0, "unchanged": 0, "errors": 0}
+    with committed.app_context():
+        stored = db.session.scalar(sa.select(sa.func.count()).select_from(PendingItem))
+    assert stored == ROWS
+
+    again, counts = _import(committed, creditor_id, content)
+    print(  # noqa: T201
+        f"CSV re-import (all unchanged): {ROWS} rows in {again:.1f} s = {ROWS / again:,.0f} rows/s"
+    )
+    assert counts == {"created": 0, "updated": 0, "unchanged": ROWS, "errors": 0}
+    assert elapsed < 180 and again < 180, "far slower than measured (about 60 s or less)"
