@@ -1,8 +1,9 @@
 """One transaction per API request, and the Idempotency-Key replay around it.
 
 GETs only read. Writes are one :func:`portal.core.uow.unit_of_work`: it commits once, after
-the view built its response; an exception or a 5xx answer rolls back. For a POST with an ``Idempotency-Key`` the stored response is written in that same
-transaction (see ``portal.services.integration.idempotency``).
+the view built its response; an exception or a 5xx answer rolls back. For a POST with an
+``Idempotency-Key`` the stored response is written in that same transaction (see
+``portal.services.integration.idempotency``).
 """
 
 from __future__ import annotations

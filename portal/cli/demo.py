@@ -12,7 +12,7 @@ from portal.cli.links import issue_for
 from portal.cli.params import CLI
 from portal.core.clock import now_utc, today_br
 from portal.core.uow import unit_of_work
-from portal.demo.data import DEMO_STAFF, seed_demo, seed_demo_staff
+from portal.demo.data import DEMO_ADMIN, DEMO_STAFF, seed_demo, seed_demo_staff
 from portal.domain.documents import format_document
 from portal.extensions import db
 from portal.models import Debtor, StaffUser
@@ -48,11 +48,13 @@ def seed_demo_command() -> None:
 
 
 @click.command("demo-totp")
+@click.option("--admin", is_flag=True, help="The demo administrator's code (default: the agent's).")
 @with_appcontext
-def demo_totp_command() -> None:
-    """Print the current authenticator code of the demo staff member (development only)."""
+def demo_totp_command(admin: bool) -> None:
+    """Print the current authenticator code of a demo staff member (development only)."""
     _development_only()
-    user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == DEMO_STAFF["email"]))
+    email = (DEMO_ADMIN if admin else DEMO_STAFF)["email"]
+    user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email))
     if user is None:
         raise click.ClickException("run seed-demo first")
     click.echo(pyotp.TOTP(user.totp_secret).now())
@@ -84,8 +86,10 @@ def demo_info_command() -> None:
         click.echo(f"  E-mails enviados (caixa de saída local): {base}/dev/outbox")
     click.echo("")
     click.echo(f"  Atendimento: {base}/atendimento/entrar")
-    click.echo(f"    e-mail {DEMO_STAFF['email']}, senha {DEMO_STAFF['password']}")
-    click.echo("    código do autenticador: flask --app portal demo-totp")
+    click.echo(f"    atendente: e-mail {DEMO_STAFF['email']}, senha {DEMO_STAFF['password']}")
+    click.echo("      código do autenticador: flask --app portal demo-totp")
+    click.echo(f"    administrador: e-mail {DEMO_ADMIN['email']}, senha {DEMO_ADMIN['password']}")
+    click.echo("      código do autenticador: flask --app portal demo-totp --admin")
     click.echo(f"  Saúde do serviço: {base}/healthz")
     click.echo(f"  API das empresas: {base}/api/v1/docs (docs/api.md)")
     click.echo("    chave de teste: flask --app portal create-api-key --creditor 1")

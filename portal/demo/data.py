@@ -18,6 +18,7 @@ from portal.core import DbSession
 from portal.core.audit import record_event
 from portal.core.context import SYSTEM
 from portal.models import Creditor, Debtor, PendingItem, StaffRole, StaffUser
+from portal.services.backoffice import create_staff
 
 
 def _check_digit(digits: str, weights: range | list[int]) -> str:
@@ -263,24 +264,36 @@ DEMO_STAFF = {
     # Development data only: seed-demo refuses to run in production.
     "password": "demonstracao-2026",
 }
+"""The demo support agent: serves the first two demo creditors."""
+
+DEMO_ADMIN = {
+    "name": "Bruno Administrador",
+    "email": "admin@example.com",
+    "password": "demonstracao-admin-2026",
+}
+"""The demo administrator: every creditor, policies, integration, articles."""
 
 
-def seed_demo_staff(session: DbSession) -> StaffUser:
-    """A demo agent who serves the first two demo creditors (idempotent)."""
-    from portal.services.backoffice import create_staff
-
-    existing = session.scalar(select(StaffUser).where(StaffUser.email == DEMO_STAFF["email"]))
-    if existing is not None:
-        return existing
+def seed_demo_staff(session: DbSession) -> list[StaffUser]:
+    """The demo agent and the demo administrator (idempotent)."""
     cnpjs = [cnpj_from_base(spec.cnpj_base) for spec in CREDITORS[:2]]
-    creditors = list(session.scalars(select(Creditor).where(Creditor.cnpj.in_(cnpjs))))
-    return create_staff(
-        session,
-        name=DEMO_STAFF["name"],
-        email=DEMO_STAFF["email"],
-        password=DEMO_STAFF["password"],
-        role=StaffRole.AGENT,
-        creditors=creditors,
-        all_creditors=False,
-        actor=SYSTEM,
-    ).user
+    agent_creditors = list(session.scalars(select(Creditor).where(Creditor.cnpj.in_(cnpjs))))
+    people = []
+    for spec, role, creditors, everyone in (
+        (DEMO_STAFF, StaffRole.AGENT, agent_creditors, False),
+        (DEMO_ADMIN, StaffRole.ADMIN, [], True),
+    ):
+        existing = session.scalar(select(StaffUser).where(StaffUser.email == spec["email"]))
+        if existing is None:
+            existing = create_staff(
+                session,
+                name=spec["name"],
+                email=spec["email"],
+                password=spec["password"],
+                role=role,
+                creditors=creditors,
+                all_creditors=everyone,
+                actor=SYSTEM,
+            ).user
+        people.append(existing)
+    return people

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
 from flask import Flask
+
+from portal.extensions import db
 
 
 def test_seed_demo_prints_debtors_and_is_idempotent(app: Flask) -> None:
@@ -37,6 +40,14 @@ def test_demo_info_prints_a_working_access_link(app: Flask) -> None:
     assert "/dev/outbox" in result.output
     code = runner.invoke(args=["demo-totp"]).output.strip()
     assert re.fullmatch(r"\d{6}", code)
+    assert "admin@example.com" in result.output and "atendimento@example.com" in result.output
+    admin_code = runner.invoke(args=["demo-totp", "--admin"]).output.strip()
+    assert re.fullmatch(r"\d{6}", admin_code)
+    from portal.models import StaffRole, StaffUser
+
+    roles = {u.email: u.role for u in db.session.scalars(sa.select(StaffUser))}
+    assert roles["admin@example.com"] == StaffRole.ADMIN
+    assert roles["atendimento@example.com"] == StaffRole.AGENT
 
 
 def test_issue_link_prints_a_short_working_url(app: Flask) -> None:
