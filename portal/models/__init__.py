@@ -34,7 +34,13 @@ from portal.models.integration import (
     WebhookEndpoint,
 )
 from portal.models.note import DebtorNote, ImmutableNoteError
-from portal.models.payment import OutboxEvent, Payment, ProviderEventRecord, SandboxCharge
+from portal.models.payment import (
+    EventSequence,
+    OutboxEvent,
+    Payment,
+    ProviderEventRecord,
+    SandboxCharge,
+)
 from portal.models.pending_item import ItemStatus, PendingItem
 from portal.models.policy import ImmutablePolicyError, PolicyVersion
 from portal.models.staff import StaffRole, StaffUser, staff_creditors
@@ -65,6 +71,7 @@ __all__ = [
     "Document",
     "DocumentKind",
     "DocumentStatus",
+    "EventSequence",
     "EvidenceTamperingError",
     "IdempotencyRecord",
     "ImmutableNoteError",

@@ -105,10 +105,24 @@ class OutboxEvent(Base):
     written in the same transaction as what it reports; delivered later by a task."""
 
     __tablename__ = "outbox_events"
-    __table_args__ = (sa.Index("ix_outbox_events_creditor_time", "creditor_id", "occurred_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_events_creditor_time", "creditor_id", "occurred_at"),
+        sa.UniqueConstraint("creditor_id", "sequence", name="uq_outbox_events_sequence"),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)  # evt_… (webhook-id)
     creditor_id: Mapped[int] = mapped_column(sa.ForeignKey("creditors.id"))
     type: Mapped[str] = mapped_column(sa.String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # 1, 2, 3 … per creditor, in the order the events happened (receivers sort by it).
+    sequence: Mapped[int] = mapped_column()
+
+
+class EventSequence(Base):
+    """The last event sequence number given to each creditor (one row per creditor)."""
+
+    __tablename__ = "event_sequences"
+
+    creditor_id: Mapped[int] = mapped_column(sa.ForeignKey("creditors.id"), primary_key=True)
+    last_value: Mapped[int] = mapped_column()

@@ -167,6 +167,7 @@ def fan_out(session: DbSession, event_id: str) -> list[int]:
 def payload(event: OutboxEvent) -> bytes:
     body = {
         "id": event.id,
+        "sequence": event.sequence,
         "type": event.type,
         "timestamp": event.occurred_at.isoformat(),
         "data": event.data,

@@ -152,8 +152,9 @@ def _succeed(
         },
     )
     if application.applied_cents:
-        record_payment(session, installment, application.applied_cents, paid_at=now, actor=actor)
+        # The payment's own event first: the agreement events it causes follow it.
         _after_success(session, payment, installment)
+        record_payment(session, installment, application.applied_cents, paid_at=now, actor=actor)
     if application.excess_cents:
         flag_payment(payment, duplicate=True)
         log.error(

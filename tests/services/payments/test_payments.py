@@ -254,3 +254,24 @@ def test_full_payment_completes_the_agreement_with_receipts(app: Flask) -> None:
         )
     )
     assert {"receipt", "discharge", "terms"} <= kinds
+
+
+def test_events_are_numbered_per_company_in_causal_order(app: Flask) -> None:
+    """The last payment's event comes before the completion it causes; numbers are 1, 2, 3 …
+    per creditor, and every webhook body carries its number."""
+    from portal.services.integration.webhooks import payload
+
+    agreement = _agreement(payments=2)
+    for number in (0, 1):
+        _process(_paid_event(_start(agreement, number), f"evt_seq_{number}"))
+    events = db.session.scalars(
+        sa.select(OutboxEvent)
+        .where(OutboxEvent.creditor_id == agreement.creditor_id)
+        .order_by(OutboxEvent.sequence)
+    ).all()
+    types = [event.type for event in events]
+    assert types[-2:] == ["payment.succeeded", "agreement.completed"]
+    assert [event.sequence for event in events] == list(range(1, len(events) + 1))
+    assert types.index("agreement.accepted") < types.index("payment.succeeded")
+    body = payload(events[-1])
+    assert f'"sequence":{events[-1].sequence}'.encode() in body
