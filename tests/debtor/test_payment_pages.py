@@ -39,7 +39,7 @@ def test_pix_page_shows_the_payee_before_the_code(client: FlaskClient) -> None:
     assert soup.select_one(".qr")["role"] == "img"
     assert "Simular pagamento" in text  # sandbox only
     status = client.get(soup.find(id="pix-status")["data-status-url"])
-    assert status.json == {"status": "awaiting", "paid": False}
+    assert status.json == {"status": "awaiting", "paid": False, "refunding": False, "ended": False}
     assert status.headers["Cache-Control"] == "no-store"
 
 
@@ -154,3 +154,48 @@ def test_a_tampered_amount_or_installment_is_ignored(client: FlaskClient, app: F
     assert later.status_code == 303
     assert later.headers["Location"].endswith(f"/acordos/{agreement.id}")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
+
+
+def test_cancelling_the_agreement_withdraws_its_pix_code_and_returns_late_money(
+    client: FlaskClient, app: Flask
+) -> None:
+    """Issue 12: the code stops being payable and says so; money that still arrives goes back,
+    and the debtor is told what arrived, why it goes back and when."""
+    from portal.adapters.email.outbox import get_outbox_message, list_outbox
+    from portal.core.clock import now_utc
+    from portal.services.payments import process_event, provider
+
+    world = debt_world()
+    sign_in(client, world)
+    agreement = make_agreement(world, payment_count=3)
+    pix_path = _pay(client, agreement.id, "pix").headers["Location"]
+    payment = db.session.scalars(sa.select(Payment)).one()
+    assert payment.status == "awaiting"
+    path = f"/acordos/{agreement.id}/cancelar"
+    soup = parse_page(client.get(path))
+    client.post(path, data={"csrf_token": csrf_token(soup), "confirm": "y"})
+    db.session.refresh(payment)
+    assert payment.status == "canceled"  # closed at the provider after the commit
+    page = parse_page(client.get(pix_path))
+    assert "Este código foi cancelado, não pague" in page.get_text()
+    assert page.select_one(".qr") is None and page.find("textarea", id="pix-code") is None
+    status = client.get(page.find(id="pix-status")["data-status-url"]).json
+    assert status["ended"] is True and status["paid"] is False
+
+    # The payer's bank had already sent the money: the provider reports a success anyway.
+    with app.app_context():
+        event = provider().simulate_success(str(payment.provider_ref), now_utc())
+        process_event(db.session, "sandbox", event, now=now_utc())
+        db.session.commit()
+    client.get("/")  # lets the queued refund and e-mail run, as a worker would
+    db.session.refresh(payment)
+    assert payment.applied_cents == 0
+    assert payment.refunded_cents == payment.amount_received_cents > 0
+    assert payment.status == "refunded"
+    outbox = app.config["DEV_OUTBOX_DIR"]
+    subjects = {e.subject: e.key for e in list_outbox(outbox)}
+    text = get_outbox_message(outbox, subjects["Vamos devolver o seu pagamento"]).text
+    assert f"acordo nº {agreement.id}" in text and "devolver o valor integral" in text
+    assert "no mesmo dia" in text
+    page = parse_page(client.get(pix_path))
+    assert "acordo encerrado; ele será devolvido" in page.get_text()

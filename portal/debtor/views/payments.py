@@ -19,6 +19,7 @@ from portal.core.pix_qr import qr_svg
 from portal.core.uow import unit_of_work
 from portal.debtor.blueprint import bp
 from portal.debtor.forms import SendStepUpForm
+from portal.domain.agreements import OPEN_STATES
 from portal.domain.pix import InvalidBRCode, parse_brcode
 from portal.extensions import db
 from portal.http import request_actor
@@ -79,6 +80,14 @@ def pay(agreement_id: int, number: int, method: str) -> Response:
     return redirect(url_for("debtor.pix", payment_id=payment.id), code=303)
 
 
+def _code_withdrawn(payment: Payment) -> bool:
+    """The agreement ended (cancelled, lapsed, broken) before this code was paid: whatever the
+    provider still says, the code must not be paid."""
+    return payment.status not in ("succeeded", "refunded") and (
+        payment.agreement.lifecycle_state not in OPEN_STATES
+    )
+
+
 @bp.get("/pagamentos/<int:payment_id>/pix")
 @debtor_required
 def pix(payment_id: int) -> str:
@@ -86,7 +95,8 @@ def pix(payment_id: int) -> str:
     if payment.method != "pix":
         abort(404)
     qr = receiver = None
-    if payment.pix_payload and payment.status not in ("succeeded", "refunded"):
+    ended = _code_withdrawn(payment)
+    if payment.pix_payload and payment.status not in ("succeeded", "refunded") and not ended:
         qr = qr_svg(payment.pix_payload)
         try:
             receiver = parse_brcode(payment.pix_payload).merchant_name
@@ -99,6 +109,7 @@ def pix(payment_id: int) -> str:
         installment=payment.installment,
         qr=qr,
         receiver=receiver,
+        ended=ended,
         now=now_utc(),
         sandbox=current_app.config["PAYMENT_PROVIDER"] == "sandbox",
     )
@@ -113,6 +124,8 @@ def payment_status(payment_id: int) -> Response:
         {
             "status": payment.status,
             "paid": payment.status == "succeeded" and payment.applied_cents > 0,
+            "refunding": payment.status in ("succeeded", "refunded") and not payment.applied_cents,
+            "ended": _code_withdrawn(payment),
         }
     )
     response.headers["Cache-Control"] = "no-store"

@@ -10,6 +10,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from portal.core import DbSession
+from portal.core.after_commit import enqueue_after_commit
 from portal.core.audit import record_event
 from portal.core.context import Actor
 from portal.domain.agreements import (
@@ -34,6 +35,8 @@ from portal.services.documents import queue_document
 from portal.services.integration import EVENT_TYPES, agreement_payload, emit
 from portal.services.notify import queue_email
 from portal.services.policies import policy_of
+
+CANCEL_OPEN_CHARGES_TASK = "portal.cancel_open_charges"
 
 
 def _schedule(agreement: Agreement) -> list[ScheduledPayment]:
@@ -68,6 +71,9 @@ def apply_trigger(
         # cancel before paying; staff may cancel later, and the money is not lost).
         credit = after in {AgreementState.BROKEN, AgreementState.CANCELLED}
         _reopen_items(session, agreement, credit=credit)
+        # Open Pix codes and card pages stop being payable at the provider after the commit
+        # (the payments context's task, queued by name: negotiation never imports payments).
+        enqueue_after_commit(session, CANCEL_OPEN_CHARGES_TASK, agreement.id)
     elif after == AgreementState.COMPLETED:
         for link in agreement.items:
             link.pending_item.status = ItemStatus.PAID

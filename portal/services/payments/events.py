@@ -24,6 +24,7 @@ from portal.adapters.payments.base import (
 from portal.core import DbSession
 from portal.core.after_commit import enqueue_after_commit
 from portal.core.audit import record_event
+from portal.core.clock import BRASILIA
 from portal.core.context import SYSTEM, Actor
 from portal.core.formatting import brl
 from portal.domain.payments import (
@@ -132,6 +133,7 @@ def _succeed(
     received = int(reported.amount_received_cents or 0)
     if installment.status == InstallmentStatus.CANCELLED:
         application = Application(0, received)  # the agreement ended: give it all back
+        _tell_about_refund(session, payment, installment, received, now)
     else:
         application = apply_to_installment(
             installment.amount_cents, installment.paid_cents, received
@@ -156,11 +158,15 @@ def _succeed(
         _after_success(session, payment, installment)
         record_payment(session, installment, application.applied_cents, paid_at=now, actor=actor)
     if application.excess_cents:
-        flag_payment(payment, duplicate=True)
-        log.error(
-            "payment %s: %s centavos beyond what was due; refunding",
+        ended = installment.status == InstallmentStatus.CANCELLED
+        flag_payment(payment, **({"agreement_ended": True} if ended else {"duplicate": True}))
+        # A payment for an ended agreement is an expected outcome the debtor is told about;
+        # money beyond what was due on a live one means something paid twice.
+        (log.warning if ended else log.error)(
+            "payment %s: %s centavos %s; refunding",
             payment.id,
             application.excess_cents,
+            "for an agreement that had ended" if ended else "beyond what was due",
         )
         enqueue_after_commit(session, REFUND_EXCESS_TASK, payment.id)
     action = (
@@ -169,6 +175,44 @@ def _succeed(
         else ("late_success" if forced else "succeeded")
     )
     return Outcome(action, payment.id)
+
+
+def _tell_about_refund(
+    session: DbSession, payment: Payment, installment: Installment, received: int, now: datetime
+) -> None:
+    """Money arrived for an agreement that had ended: say what arrived, why it goes back and
+    when (the refund itself is the ``portal.refund_excess`` task, queued below)."""
+    agreement = installment.agreement
+    record_event(
+        session,
+        SYSTEM,
+        "payment.returned_agreement_ended",
+        subject=("payment", payment.id),
+        creditor_id=agreement.creditor_id,
+        details={"agreement_id": agreement.id, "received_cents": received},
+    )
+    debtor = agreement.debtor
+    if not debtor.email:
+        return
+    when = "no mesmo dia" if payment.method == "pix" else "em até duas faturas do cartão"
+    queue_email(
+        session,
+        to=debtor.email,
+        template="notice",
+        context={
+            "subject": "Vamos devolver o seu pagamento",
+            "title": f"Recebemos {brl(received)} e vamos devolver o valor",
+            "paragraphs": [
+                f"Em {now.astimezone(BRASILIA):%d/%m/%Y} recebemos {brl(received)} para o "
+                f"acordo nº {agreement.id} com {agreement.creditor.legal_name} "
+                f"(CNPJ {agreement.creditor.cnpj_formatted}).",
+                "Esse acordo já tinha sido encerrado, então o pagamento não pode ser usado "
+                "nele. Vamos devolver o valor integral, sem nenhum desconto.",
+                f"A devolução vai para a mesma conta ou cartão de onde o dinheiro saiu, "
+                f"normalmente {when}. Você não precisa fazer nada.",
+            ],
+        },
+    )
 
 
 def _after_success(session: DbSession, payment: Payment, installment: Installment) -> None:

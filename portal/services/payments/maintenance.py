@@ -117,3 +117,33 @@ def reconcile(
         )
         counts["applied"] += outcome.action != "ignored"
     return counts
+
+
+def cancel_open_charges(session: DbSession, agreement_id: int, *, now: datetime) -> int:
+    """Close every open attempt of an agreement that ended (cancelled, lapsed, broken) at the
+    provider, so its Pix code or card page cannot be paid any more. A success the provider
+    already had is applied instead (and, the agreement being over, refunded)."""
+    attempts = list(
+        session.scalars(
+            sa.select(Payment)
+            .where(
+                Payment.agreement_id == agreement_id,
+                Payment.status.in_([s.value for s in OPEN]),
+            )
+            .order_by(Payment.id)
+            .with_for_update()
+        )
+    )
+    closed = 0
+    for payment in attempts:
+        if payment.provider_ref is None:
+            payment.status = P.CANCELED.value
+            closed += 1
+            continue
+        reported = provider().cancel(
+            payment.provider_ref, idempotency_key=f"{payment.idempotency_key}:cancel"
+        )
+        status = P.SUCCEEDED if reported.status == P.SUCCEEDED else P.CANCELED
+        apply_update(session, payment, with_status(reported, status), actor=SYSTEM, now=now)
+        closed += status == P.CANCELED
+    return closed

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from portal.adapters.payments.base import ProviderError
 from portal.core.clock import now_utc
 from portal.core.uow import unit_of_work
 from portal.extensions import celery, db
 from portal.services.documents import requeue_stale
 from portal.services.payments.events import REFUND_EXCESS_TASK
-from portal.services.payments.maintenance import expire_attempts, reconcile, refund_excess
+from portal.services.payments.maintenance import (
+    cancel_open_charges,
+    expire_attempts,
+    reconcile,
+    refund_excess,
+)
 
 
 @celery.task(
@@ -37,3 +43,18 @@ def payments_maintenance_task() -> dict[str, int]:
     with unit_of_work(db.session):
         requeued = requeue_stale(db.session, now_utc())
     return {"expired": expired, "documents_requeued": requeued, **counts}
+
+
+@celery.task(
+    name="portal.cancel_open_charges",
+    autoretry_for=(ProviderError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=10,
+    acks_late=True,
+)
+def cancel_open_charges_task(agreement_id: int) -> int:
+    """An agreement ended: its open Pix codes and card pages stop being payable (retried
+    while the provider is unreachable; the 15-minute maintenance expires them anyway)."""
+    with unit_of_work(db.session):
+        return cancel_open_charges(db.session, agreement_id, now=now_utc())

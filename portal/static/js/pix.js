@@ -22,10 +22,20 @@
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
+        var done = null;
         if (data && data.paid) {
+          done = ["notice--success", "data-paid-text"];
+        } else if (data && data.ended) {
+          done = ["notice--error", "data-ended-text"];
+        } else if (data && data.refunding) {
+          done = ["notice--info", "data-refunding-text"];
+        } else if (data && (data.status === "expired" || data.status === "canceled")) {
+          done = ["notice--warning", "data-expired-text"];
+        }
+        if (done) {
           var p = document.createElement("p");
-          p.className = "notice notice--success";
-          p.textContent = status.getAttribute("data-paid-text");
+          p.className = "notice " + done[0];
+          p.textContent = status.getAttribute(done[1]);
           status.replaceChildren(p);
           var qr = document.querySelector(".qr");
           if (qr) { qr.closest("section").hidden = true; }
