@@ -95,7 +95,7 @@ def test_reminder_link_identity_check_on_a_phone(
 
 
 def test_staff_login_and_outbox_pages_are_accessible(page: Any, server_url: str) -> None:
-    for path in ("/atendimento/entrar", "/dev/outbox"):
+    for path in ("/atendimento/entrar", "/dev/outbox", "/verificar"):
         page.goto(server_url + path)
         assert_accessible(page)
         assert_fits_the_phone(page)
@@ -120,5 +120,16 @@ def test_staff_issue_a_link_on_a_phone(
     page.get_by_role("button", name="Emitir link").click()
     message = page.locator("textarea").input_value()
     assert "/a/" in message and "R$" not in message
+    assert_accessible(page)
+    assert_fits_the_phone(page)
+
+
+def test_the_checker_says_a_look_alike_link_is_not_ours(page: Any, server_url: str) -> None:
+    page.goto(server_url + "/verificar")
+    page.get_by_label("Código, Pix copia e cola ou mensagem").fill(
+        "Sua divida vence hoje! Regularize em bit.ly/3xYzW"
+    )
+    page.get_by_role("button", name="Conferir").click()
+    assert "não é deste portal" in page.locator("main").inner_text()
     assert_accessible(page)
     assert_fits_the_phone(page)

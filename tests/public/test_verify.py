@@ -191,3 +191,21 @@ def test_the_page_works_in_english_too(
     )
     assert response.status_code == 200
     parse_page(response, lang="en")
+
+
+def test_a_receipt_shows_the_amount_it_acknowledges(client: FlaskClient) -> None:
+    from tests.agreement_factories import pay_installment
+
+    agreement = create_agreement()
+    installment = pay_installment(agreement.installments[0])
+    receipt = queue_document(db.session, agreement, DocumentKind.RECEIPT, installment)
+    db.session.commit()
+    text = parse_page(client.get(f"/verificar/{receipt.verification_code}")).get_text(" ")
+    amount = f"{installment.paid_cents // 100:,}".replace(",", ".")
+    assert "Valor pago" in text and amount in text
+    terms = queue_document(db.session, agreement, DocumentKind.TERMS)
+    db.session.commit()
+    assert (
+        "Valor pago"
+        not in parse_page(client.get(f"/verificar/{terms.verification_code}")).get_text()
+    )

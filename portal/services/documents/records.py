@@ -209,6 +209,7 @@ class VerificationView:
     issued_at: datetime
     agreement_state: AgreementState
     offer_digest: str
+    paid_cents: int | None = None  # receipts: the amount the receipt acknowledges
 
 
 def verify(session: DbSession, code: str) -> VerificationView | None:
@@ -230,6 +231,10 @@ def verify(session: DbSession, code: str) -> VerificationView | None:
         issued_at=document.rendered_at or agreement.created_at,
         agreement_state=AgreementState(agreement.state),
         offer_digest=agreement.evidence.offer_digest,
+        paid_cents=next(
+            (i.paid_cents for i in agreement.installments if i.id == document.installment_id),
+            None,
+        ),
     )
 
 
