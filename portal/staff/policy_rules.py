@@ -30,7 +30,10 @@ FIELD_MESSAGES: dict[str, Any] = {
     "charges.multa_pct": _l(
         "A multa vai de 0% a 2%: é o limite do Código de Defesa do Consumidor (art. 52, § 1º)."
     ),
-    "charges.juros_monthly_pct": _l("Os juros de mora vão de 0% a 20% ao mês."),
+    "charges.juros_monthly_pct": _l(
+        "Os juros de mora vão de 0% a 1% ao mês: é o teto dos juros moratórios (Súmula 379 do "
+        "STJ; Código Civil, art. 406)."
+    ),
     "discount_tiers.min_days_overdue": _l("Use de 0 a 100.000 dias."),
     "discount_tiers.discount_pct": _l("Use um percentual de 0% a 100%."),
     "discount_tiers.max_charges_discount_pct": _l("Use um percentual de 0% a 100%."),

@@ -28,6 +28,11 @@ from tests.access_helpers import events, make_staff, staff_login
 from tests.factories import create_creditor
 from tests.html import parse_page
 
+JUROS_CAP = (
+    "Os juros de mora vão de 0% a 1% ao mês: é o teto dos juros moratórios (Súmula 379 do STJ; "
+    "Código Civil, art. 406)."
+)
+
 
 @pytest.fixture
 def creditors() -> dict[str, Creditor]:
@@ -228,7 +233,9 @@ def test_rules_changed_after_the_preview_are_previewed_again(
     [
         ({"multa_pct": "3"}, ["A multa vai de 0% a 2%"]),
         ({"juros_monthly_pct": "abc"}, ["Informe um percentual, por exemplo 2,5."]),
-        ({"juros_monthly_pct": "25"}, ["Os juros de mora vão de 0% a 20% ao mês."]),
+        ({"juros_monthly_pct": "25"}, [JUROS_CAP]),
+        ({"juros_monthly_pct": "1,5"}, [JUROS_CAP]),  # accepted (up to 20 %) before
+        ({"juros_monthly_pct": "2"}, [JUROS_CAP]),
         ({"multa_pct": ""}, ["Preencha este campo."]),
         (
             {"grace_days": "40", "breach_after_days": "10"},
