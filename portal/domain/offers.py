@@ -48,8 +48,9 @@ class Installment:
 class PlanOption:
     """One way to pay. ``payment_count`` is ``n``: all payments including the entrada.
 
-    ``installment_cents`` is the regular monthly installment (the last one may differ by the
-    rounding remainder, see ``last_installment_cents``); ``financed_cents`` is what the Price
+    ``installment_cents`` is the regular monthly installment; the last one
+    (``last_installment_cents``) takes what the rounding leaves, within 1 % of the regular one (or
+    1 centavo) in every valid option (``price.PriceSchedule.is_level``); ``financed_cents`` is what the Price
     schedule finances (negotiated amount − entrada). ``violations`` lists the policy minimums the
     option does not respect; an option without violations is ``valid``.
     """

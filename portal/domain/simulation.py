@@ -13,8 +13,10 @@ debtor picked inside the policy window:
   date — the debtor's amount or, by default, the policy minimum
   ``min(N, max(⌈N · min_down_payment_pct / 100⌉, min_installment))`` — and ``N − E`` financed by
   Tabela Price (``price.py``) over ``n − 1`` monthly installments at the policy's plan rate;
-* an option is **invalid** (kept, with reasons) when its entrada is below the minimum entrada or
-  any installment is below the minimum installment value;
+* an option is **invalid** (kept, with reasons, and not offered) when its entrada is below the
+  minimum entrada, any installment is below the minimum installment value, or its schedule is
+  not level (``PriceSchedule.is_level``: the last installment more than 1 % away from the
+  others, or a zero installment);
 * **CET** (``cet.py``): released ``N − E`` on the entrada's date, repaid by the installments on
   their (rolled) dates. The entrada itself is paid on the release date, so it carries no cost. The
   à vista option and an option with nothing financed have a CET of 0.
@@ -44,8 +46,10 @@ from portal.domain.price import price_schedule
 NO_INTEREST_PCT = Decimal(0)
 DOWN_PAYMENT_BELOW_MINIMUM = "down_payment_below_minimum"
 INSTALLMENT_BELOW_MINIMUM = "installment_below_minimum"
+SCHEDULE_NOT_LEVEL = "schedule_not_level"
 MSG_DOWN_PAYMENT_MINIMUM = N_("entrada mínima de %(amount)s")
 MSG_INSTALLMENT_MINIMUM = N_("mínimo de %(amount)s por parcela")
+MSG_NOT_LEVEL = N_("parcelas desiguais: a última seria de %(amount)s")
 
 
 def due_dates(calendar: BankCalendar, first_due_date: date, count: int) -> tuple[date, ...]:
@@ -131,6 +135,10 @@ def _installment_option(
                 MSG_INSTALLMENT_MINIMUM,
                 amount_cents=policy.min_installment_cents,
             )
+        )
+    if not schedule.is_level:
+        violations.append(
+            Message.of(SCHEDULE_NOT_LEVEL, MSG_NOT_LEVEL, amount_cents=schedule.amounts[-1])
         )
     cost: Cet = NO_COST
     if financed:

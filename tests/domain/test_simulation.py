@@ -12,13 +12,17 @@ from portal.domain.errors import (
     DuplicateItem,
     FirstDueDateOutOfWindow,
     InvalidAmount,
+    Message,
     NoItemsSelected,
 )
 from portal.domain.offers import Installment, Offer, OptionKind
 from portal.domain.policy import InstallmentBand
+from portal.domain.price import within_level_tolerance
 from portal.domain.simulation import (
     DOWN_PAYMENT_BELOW_MINIMUM,
     INSTALLMENT_BELOW_MINIMUM,
+    MSG_NOT_LEVEL,
+    SCHEDULE_NOT_LEVEL,
     build_offer,
     due_dates,
 )
@@ -203,6 +207,28 @@ def test_small_amounts_are_cash_only(anbima: BankCalendar) -> None:
     assert len(offer.options) == 1
 
 
+def test_an_uneven_schedule_is_not_offered(anbima: BankCalendar) -> None:
+    # The issue: 10.000,00 at 15 % × 72 ended with R$ 2.157,99 against R$ 1.500,06 and was
+    # offered. 1.000.000 + 3,5 % of charges = 1.035.000; entrada 35.000 → 1.000.000 financed.
+    offer = build_offer(
+        [make_item(principal_cents=1_000_000)],
+        make_policy(plan_monthly_rate_pct=Decimal(15), installment_bands=(InstallmentBand(0, 73),)),
+        anbima,
+        debtor_kind=DebtorKind.CONSUMER,
+        as_of=AS_OF,
+        first_due_date=CARNIVAL_MONDAY,
+        down_payment_cents=35_000,
+    )
+    uneven = offer.option(73)
+    assert uneven.financed_cents == 1_000_000
+    assert (uneven.installment_cents, uneven.last_installment_cents) == (150_006, 211_826)
+    assert not uneven.valid
+    assert uneven.violations == (
+        Message.of(SCHEDULE_NOT_LEVEL, MSG_NOT_LEVEL, amount_cents=211_826),
+    )
+    assert offer.option(24).valid  # a shorter plan at the same rate is level
+
+
 def test_rate_zero_plan(anbima: BankCalendar) -> None:
     three = simulate(anbima, down_payment=3_500, plan_monthly_rate_pct=Decimal(0)).option(4)
     assert [row.amount_cents for row in three.installments] == [3_500, 33_333, 33_333, 33_334]
@@ -283,6 +309,11 @@ def test_offer_properties(
             assert not option.valid
         if option.down_payment_cents < policy.minimum_down_payment_cents(negotiated):
             assert not option.valid
+        # Every option offered is level: the last within 1 % (or 1 centavo) of the others.
+        if option.valid:
+            assert set(amounts[1:-1]) <= {option.installment_cents}
+            assert within_level_tolerance(option.installment_cents, amounts[-1])
+            assert min(amounts) > 0
         if previous is not None:
             # More installments never mean a larger installment …
             assert option.installment_cents <= previous.installment_cents
