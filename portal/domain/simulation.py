@@ -17,6 +17,9 @@ debtor picked inside the policy window:
   minimum entrada, any installment is below the minimum installment value, or its schedule is
   not level (``PriceSchedule.is_level``: the last installment more than 1 % away from the
   others, or a zero installment);
+* the offer is valid for ``offer_validity_days`` from ``as_of`` but **never after its first
+  payment date** (the entrada or the à vista payment): accepted later, the agreement would
+  start overdue and lapse on the next job run;
 * **CET** (``cet.py``): released ``N − E`` on the entrada's date, repaid by the installments on
   their (rolled) dates. The entrada itself is paid on the release date, so it carries no cost. The
   à vista option and an option with nothing financed have a CET of 0.
@@ -205,7 +208,8 @@ def build_offer(
         policy_version=policy.version,
         debtor_kind=debtor_kind,
         as_of=as_of,
-        valid_until=as_of + timedelta(days=policy.offer_validity_days),
+        # Never open after its first payment date: accepted later, it would start overdue.
+        valid_until=min(as_of + timedelta(days=policy.offer_validity_days), dates[0]),
         first_due_date=first_due_date,
         requested_down_payment_cents=down_payment_cents,
         negotiated_cents=negotiated,

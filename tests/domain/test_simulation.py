@@ -229,6 +229,48 @@ def test_an_uneven_schedule_is_not_offered(anbima: BankCalendar) -> None:
     assert offer.option(24).valid  # a shorter plan at the same rate is level
 
 
+@pytest.mark.parametrize(
+    ("first_due", "valid_until"),
+    [
+        (date(2026, 2, 10), date(2026, 2, 10)),  # the next day: not 5 days (14/02) as before
+        (date(2026, 2, 14), date(2026, 2, 14)),  # a Saturday, but the validity ends first
+        (date(2026, 2, 13), date(2026, 2, 13)),
+        (date(2026, 2, 16), date(2026, 2, 14)),  # Carnival: paid on 18/02, validity 5 days
+    ],
+)
+def test_an_offer_closes_no_later_than_its_first_payment(
+    anbima: BankCalendar, first_due: date, valid_until: date
+) -> None:
+    offer = build_offer(
+        [make_item()],
+        make_policy(),  # offer_validity_days = 5
+        anbima,
+        debtor_kind=DebtorKind.CONSUMER,
+        as_of=AS_OF,
+        first_due_date=first_due,
+    )
+    assert offer.valid_until == valid_until
+    assert (
+        offer.valid_until <= offer.first_payment_date == offer.options[-1].installments[0].due_date
+    )
+    assert offer.is_open_on(valid_until) and not offer.is_open_on(valid_until + timedelta(1))
+
+
+def test_a_saturday_first_payment_keeps_the_offer_open_until_it_is_due(
+    anbima: BankCalendar,
+) -> None:
+    offer = build_offer(
+        [make_item()],
+        make_policy(offer_validity_days=30),
+        anbima,
+        debtor_kind=DebtorKind.CONSUMER,
+        as_of=AS_OF,
+        first_due_date=date(2026, 2, 14),  # Saturday, then Carnival: paid on Wednesday 18/02
+    )
+    assert offer.first_payment_date == date(2026, 2, 18)
+    assert offer.valid_until == offer.open_until == date(2026, 2, 18)
+
+
 def test_rate_zero_plan(anbima: BankCalendar) -> None:
     three = simulate(anbima, down_payment=3_500, plan_monthly_rate_pct=Decimal(0)).option(4)
     assert [row.amount_cents for row in three.installments] == [3_500, 33_333, 33_333, 33_334]
