@@ -20,9 +20,11 @@ debtor picked inside the policy window:
 * the offer is valid for ``offer_validity_days`` from ``as_of`` but **never after its first
   payment date** (the entrada or the à vista payment): accepted later, the agreement would
   start overdue and lapse on the next job run;
-* **CET** (``cet.py``): released ``N − E`` on the entrada's date, repaid by the installments on
-  their (rolled) dates. The entrada itself is paid on the release date, so it carries no cost. The
-  à vista option and an option with nothing financed have a CET of 0.
+* **CET** (``cet.py``, ``plan_cet``): released ``N − E`` at month 0 (the entrada's date), repaid
+  by installment ``k`` at month ``k``, the schedule's own count (a roll to a business day is not
+  a later payment), so with no fees it is the plan rate. The entrada itself is paid on the
+  release date, so it carries no cost. The à vista option and an option with nothing financed
+  have a CET of 0.
 """
 
 from collections.abc import Sequence
@@ -30,7 +32,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from portal.domain.calendar import BankCalendar, add_months
-from portal.domain.cet import DAYS_PER_YEAR, NO_COST, Cet, annual_to_cet, solve_rate
+from portal.domain.cet import NO_COST, Cet, plan_cet
 from portal.domain.charges import DebtorKind, PendingItem, updated_balance
 from portal.domain.discounts import cash_discount
 from portal.domain.errors import (
@@ -106,7 +108,6 @@ def _installment_option(
     down_payment: int,
     count: int,
     dates: tuple[date, ...],
-    years: tuple[float, ...],
     guess: float,
 ) -> PlanOption:
     financed = negotiated - down_payment
@@ -145,7 +146,7 @@ def _installment_option(
         )
     cost: Cet = NO_COST
     if financed:
-        cost = annual_to_cet(solve_rate(financed, schedule.amounts, years[1:count], guess=guess))
+        cost = plan_cet(financed, schedule.amounts, guess=guess)
     return PlanOption(
         kind=OptionKind.INSTALLMENTS,
         payment_count=count,
@@ -195,12 +196,11 @@ def build_offer(
             raise DownPaymentAboveTotal(negotiated)
     max_payments = policy.max_payments_for(negotiated)
     dates = due_dates(calendar, first_due_date, max_payments)
-    years = tuple((day - dates[0]).days / DAYS_PER_YEAR for day in dates)
     # The nominal rate compounded to a year is close to the CET: a good start for the solver.
     guess = float((1 + pct_to_rate(policy.plan_monthly_rate_pct)) ** 12 - 1)
     options = [_cash_option(negotiated, discount, dates[0])]
     options.extend(
-        _installment_option(policy, negotiated, down_payment, count, dates, years, guess)
+        _installment_option(policy, negotiated, down_payment, count, dates, guess)
         for count in range(2, max_payments + 1)
     )
     return Offer(
