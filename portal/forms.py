@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from babel.numbers import NumberFormatError, parse_decimal
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
-MAX_MONEY_CENTS = 10**11  # R$ 1 bilhão: anything above is a typo
-
-
-def parse_money(text: str, locale: str = "pt_BR") -> int:
-    """``"1.234,56"``, ``"R$ 1234,5"`` or ``"50"`` → integer centavos (half-up).
-
-    Raises ``ValueError`` for anything that is not a non-negative amount.
-    """
-    cleaned = text.replace("R$", "").replace("\u00a0", " ").strip().replace(" ", "")
-    if not cleaned:
-        raise ValueError("empty")
-    try:
-        value = parse_decimal(cleaned, locale=locale, strict=False)
-    except (NumberFormatError, InvalidOperation):
-        raise ValueError("not a number") from None
-    if not value.is_finite() or value < 0 or value * 100 > MAX_MONEY_CENTS:
-        raise ValueError("not a plausible amount")
-    cents = int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    if cents > MAX_MONEY_CENTS:
-        raise ValueError("too large")
-    return cents
+from portal.domain.money import InvalidMoneyText, format_brl, parse_brl
 
 
 class MoneyField(StringField):  # type: ignore[misc]
-    """An amount typed the Brazilian way; ``data`` is integer centavos (or None if empty)."""
+    """An amount in reais; ``data`` is integer centavos (or None if empty).
+
+    Read by ``portal.domain.money.parse_brl``, the one parser of typed money, whatever the
+    page's language; a refusal shows its reason, translated.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
@@ -46,18 +27,22 @@ class MoneyField(StringField):  # type: ignore[misc]
         if not self.raw_text.strip():
             self.data = None
             return
-        locale = str(get_locale() or "pt_BR")
         try:
-            self.data = parse_money(self.raw_text, locale)
-        except ValueError:
+            self.data = parse_brl(self.raw_text)
+        except InvalidMoneyText as error:
+            from portal.templating import domain_message
+
             self.data = None
-            raise ValidationError(_l("Informe um valor em reais, por exemplo 150,00.")) from None
+            raise ValidationError(domain_message(error.message)) from None
 
     def _value(self) -> str:
+        """The amount as ``parse_brl`` reads it back: ``1.234,56`` in Portuguese, ``1234.56``
+        (no grouping, which would read as a mixed order) in other languages."""
         if getattr(self, "raw_text", None):
             return str(self.raw_text)
         if self.data is None:
             return ""
-        from portal.core.formatting import brl
-
-        return brl(int(self.data)).replace("R$", "").strip()
+        cents = int(self.data)
+        if str(get_locale() or "pt_BR").startswith("pt"):
+            return format_brl(cents)
+        return f"{cents // 100}.{cents % 100:02d}"

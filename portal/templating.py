@@ -20,6 +20,8 @@ from portal.core.formatting import (
     domain_message,
     percent,
 )
+from portal.domain.cet import Cet
+from portal.domain.cet import cet_note as note_of
 from portal.domain.documents import format_cnpj
 from portal.http import csp_nonce
 from portal.i18n import html_lang
@@ -34,6 +36,15 @@ class Brand:
 
 
 DEFAULT_BRAND_COLOR = "#1b5e7a"
+
+
+def cet_note(option: Any) -> str:
+    """Why an option's monthly CET differs from its plan rate, in one translated line ("" when
+    they are the same at the precision shown): ``portal.domain.cet.cet_note``."""
+    note = note_of(
+        option.nominal_monthly_rate_pct, Cet(option.cet_monthly_pct, option.cet_annual_pct)
+    )
+    return "" if note is None else domain_message(note)
 
 
 def _luminance(hex_colour: str) -> float:
@@ -101,6 +112,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(date_from_iso, "date_from_iso")
     app.add_template_filter(percent, "percent")
     app.add_template_filter(domain_message, "domain_message")
+    app.add_template_filter(cet_note, "cet_note")
     app.add_template_global(csp_nonce, "csp_nonce")
     app.add_template_global(asset_url, "asset_url")
     app.add_template_global(lambda endpoint: endpoint in app.view_functions, "has_endpoint")

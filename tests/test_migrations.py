@@ -63,3 +63,52 @@ def test_upgrade_downgrade_round_trip(tmp_path: Path, is_postgres: bool, databas
 def test_tables_exist_in_test_database(app: Flask, table: str) -> None:
     with app.app_context():
         assert table in sa.inspect(db.engine).get_table_names()
+
+
+def test_0012_caps_stored_juros_de_mora_at_one_percent(tmp_path: Path) -> None:
+    """A version published with juros above 1 % a.m. (allowed before) still loads afterwards."""
+    import json
+    from decimal import Decimal
+
+    from portal.demo.policies import demo_policies
+    from portal.domain.charges import ChargeRules
+    from portal.domain.errors import InvalidPolicy
+    from portal.models import PolicyVersion
+    from portal.services.policies import policy_of, policy_terms
+
+    scratch = make_test_app(f"sqlite:///{tmp_path / 'juros.sqlite3'}")
+    terms = policy_terms(demo_policies()["energia"])
+    above = {**terms, "charges": {**terms["charges"], "juros_monthly_pct": "2.5"}}
+    policies = sa.table("negotiation_policies", sa.column("id"), sa.column("terms", sa.JSON()))
+    with scratch.app_context():
+        flask_migrate.upgrade(revision="0010")
+        raw = db.engine.raw_connection()  # autocommit, as the app's SQLite connections are
+        try:
+            cursor = raw.cursor()
+            for row_id, stored in ((1, above), (2, terms)):
+                cursor.execute(
+                    "INSERT INTO creditors (id, legal_name, trade_name, cnpj, address_line, city, "
+                    "state, postal_code, brand_color, created_at, updated_at) VALUES (?, 'C', 'C', "
+                    "?, 'R', 'Recife', 'PE', '50000000', '#1b5e7a', ?, ?)",
+                    (row_id, f"{row_id:014d}", *["2026-01-01 00:00:00.000000"] * 2),
+                )
+                cursor.execute(
+                    "INSERT INTO negotiation_policies (id, creditor_id, version, terms, "
+                    "created_at, created_by_type) VALUES (?, ?, 1, ?, ?, 'system')",
+                    (row_id, row_id, json.dumps(stored), "2026-01-01 00:00:00.000000"),
+                )
+        finally:
+            raw.close()
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            rows = dict(connection.execute(sa.select(policies.c.id, policies.c.terms)).all())
+        db.engine.dispose()
+    assert rows[1]["charges"]["juros_monthly_pct"] == "1"
+    assert rows[1] == {**above, "charges": {**above["charges"], "juros_monthly_pct": "1"}}
+    assert rows[2] == terms  # within the cap: untouched
+    # The capped version loads again; as stored before, the engine refuses it.
+    assert policy_of(PolicyVersion(creditor_id=1, version=1, terms=rows[1])).charges == (
+        ChargeRules(Decimal(2), Decimal(1))
+    )
+    with pytest.raises(InvalidPolicy):
+        policy_of(PolicyVersion(creditor_id=1, version=1, terms=above))

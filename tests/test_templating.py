@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 
-from portal.templating import brl, contrast_ratio, cpf_mask, date_br, text_colour_on
+from portal.domain.offers import PlanOption
+from portal.templating import brl, cet_note, contrast_ratio, cpf_mask, date_br, text_colour_on
 
 NBSP = "\u00a0"
 
@@ -83,3 +84,37 @@ def test_text_on_any_brand_colour_meets_aa(colour: str) -> None:
 def test_contrast_ratio_extremes() -> None:
     assert round(contrast_ratio("#000000", "#ffffff"), 1) == 21.0
     assert contrast_ratio("#123456", "#123456") == 1.0
+
+
+def _option(rate: str, cet_monthly: str) -> PlanOption:
+    return PlanOption(
+        kind="parcelado",  # type: ignore[arg-type]
+        payment_count=2,
+        down_payment_cents=1_000,
+        installment_count=1,
+        installment_cents=5_125,
+        last_installment_cents=5_125,
+        financed_cents=5_000,
+        total_cents=6_125,
+        total_interest_cents=125,
+        discount_cents=0,
+        nominal_monthly_rate_pct=Decimal(rate),
+        cet_monthly_pct=Decimal(cet_monthly),
+        cet_annual_pct=Decimal("34.49"),
+        installments=(),
+        violations=(),
+    )
+
+
+def test_cet_note_says_why_the_cet_differs_in_the_readers_language(app: Flask) -> None:
+    with app.test_request_context("/", headers={"Accept-Language": "pt-BR"}):
+        assert cet_note(_option("2.49", "2.49")) == ""
+        assert cet_note(_option("2.49", "2.50")) == (
+            "O CET difere dos juros do parcelamento só pelo arredondamento das parcelas aos "
+            "centavos."
+        )
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert cet_note(_option("2.49", "2.50")) == (
+            "The CET differs from the plan's interest only by the rounding of the installments "
+            "to the centavo."
+        )

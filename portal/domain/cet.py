@@ -1,6 +1,17 @@
-"""CET (custo efetivo total) as an XIRR over dated cash flows on a 365-day base.
+"""CET (custo efetivo total): of a plan on its own month count, and as an XIRR on dated flows.
 
-Convention (the formula of Res. CMN 3.517/2007, kept by Res. CMN 4.881/2020)::
+**A plan's CET** (``plan_cet``, what the options and the terms show) uses the conventions of
+its schedule (``price.py``) and of the early payoff (``payoff.py``): the amount financed is
+released at month 0 and installment ``k`` is paid at month ``k`` — a due date moved to a
+business day is a prorrogação (CC art. 132 §1), not a later payment — and a year is 12
+months, as in the BCB's own worked example (flows one period apart: 3,08 % a.m., 43,93 % a.a.).
+So with no fees the CET equals the plan's monthly rate at the precision shown (it differs only
+by the last installment's rounding, far below 0,01 %); fees and taxes taken at the release
+make it higher, and ``cet_note`` says why in one line. Counting actual days on the moved dates
+instead made a 2,49 % a.m. plan show a CET of 2,37 % a.m. with no fee at all.
+
+**Dated flows** (``xirr``, ``cet``): the formula of Res. CMN 3.517/2007, kept by Res. CMN
+4.881/2020, for flows on actual dates::
 
     FC0 = Σ_j FC_j / (1 + CET_aa) ^ ((d_j − d_0) / 365)
 
@@ -27,13 +38,23 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
-from portal.domain.errors import InvalidCashFlows
+from portal.domain.errors import N_, InvalidCashFlows, Message
 
 DAYS_PER_YEAR = 365
+MONTHS_PER_YEAR = 12
 TOLERANCE = 1e-10
 _ZERO = Decimal(0)
+CET_INCLUDES_FEES = "cet_includes_fees"
+CET_ROUNDING = "cet_rounding"
+MSG_CET_INCLUDES_FEES = N_(
+    "O CET é maior que os juros do parcelamento porque inclui %(amount)s de tarifas e impostos "
+    "cobrados na contratação."
+)
+MSG_CET_ROUNDING = N_(
+    "O CET difere dos juros do parcelamento só pelo arredondamento das parcelas aos centavos."
+)
 
 
 def solve_rate(
@@ -136,3 +157,36 @@ def cet(
     example (1.000,00 − 50,00 − 10,00 = 940,00 released).
     """
     return annual_to_cet(xirr(released_cents - upfront_charges_cents, released_on, payments))
+
+
+def plan_cet(
+    financed_cents: int,
+    amounts: Sequence[int],
+    *,
+    upfront_charges_cents: int = 0,
+    guess: float = 0.0,
+) -> Cet:
+    """The CET of a plan: ``financed_cents`` (less ``upfront_charges_cents``) released at month
+    0, ``amounts[k − 1]`` paid at month ``k`` (see the module docstring); ``guess`` is an annual
+    rate that only speeds the solver up. Raises ``InvalidCashFlows`` as ``solve_rate``."""
+    times = [k / MONTHS_PER_YEAR for k in range(1, len(amounts) + 1)]
+    return annual_to_cet(
+        solve_rate(financed_cents - upfront_charges_cents, amounts, times, guess=guess)
+    )
+
+
+def cet_note(
+    plan_monthly_rate_pct: Decimal, cost: Cet, upfront_charges_cents: int = 0
+) -> Message | None:
+    """One line saying why the monthly CET shown differs from the plan's monthly rate shown
+    (both with two places; the rate rounded half-up as the pages show it), or None when they
+    are the same: fees and taxes at the release, or else only the rounding of the installments
+    to the centavo."""
+    shown_rate = plan_monthly_rate_pct.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if cost.monthly_pct == shown_rate:
+        return None
+    if upfront_charges_cents > 0:
+        return Message.of(
+            CET_INCLUDES_FEES, MSG_CET_INCLUDES_FEES, amount_cents=upfront_charges_cents
+        )
+    return Message.of(CET_ROUNDING, MSG_CET_ROUNDING)

@@ -2,7 +2,11 @@
 
 For an item with principal ``P`` (centavos) due on ``due`` and a computation date ``as_of``:
 
-* ``days = max(0, as_of - due)`` in calendar days. An item not yet overdue has no charges.
+* ``days = max(0, as_of - due')`` in calendar days, where ``due'`` is the due date moved to the
+  next bank business day when it falls on a weekend or a national bank holiday (Código Civil
+  art. 132 §1: the term is extended to the next business day; ANBIMA calendar, as everywhere in
+  the engine). Paying on ``due'`` is on time; charges start the day after. An item not yet
+  overdue has no charges.
 * **Correção monetária** (optional, per creditor): ``C = round(P · I(end) / I(start))`` where
   ``start`` is the month before the due month and ``end`` the month before ``as_of``'s month,
   clamped to the last month of the table (the latest published index). The ratio is floored at 1:
@@ -23,6 +27,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from portal.domain.calendar import anbima_calendar
 from portal.domain.errors import InvalidItem, InvalidPolicy
 from portal.domain.indexes import IndexTable, month_start, shift_month
 from portal.domain.money import HUNDRED, is_pct, percent_of, round_half_up
@@ -30,8 +35,9 @@ from portal.domain.money import HUNDRED, is_pct, percent_of, round_half_up
 CONSUMER_MULTA_CAP_PCT = Decimal(2)
 """CDC art. 52 §1: the late-payment fine on consumer debts may not exceed 2 %."""
 MAX_BUSINESS_MULTA_PCT = HUNDRED
-MAX_JUROS_MONTHLY_PCT = Decimal(20)
-"""Sanity bound on the monthly default interest a policy may configure (guards against typos)."""
+MAX_JUROS_MONTHLY_PCT = Decimal(1)
+"""Ceiling of the monthly juros de mora: 1 % a.m. (Súmula 379 STJ for bank contracts; Código
+Civil art. 406 with the Lei de Usura otherwise)."""
 DAYS_PER_MONTH = Decimal(30)
 _ONE = Decimal(1)
 
@@ -51,7 +57,8 @@ def check_pct(field: str, value: object, upper: Decimal) -> None:
 
 @dataclass(frozen=True, slots=True)
 class ChargeRules:
-    """A creditor's late charges: multa (0-2 %), monthly juros de mora and optional correction."""
+    """A creditor's late charges: multa (0-2 %), juros de mora (0-1 % a month, see
+    ``MAX_JUROS_MONTHLY_PCT``) and optional correction."""
 
     multa_pct: Decimal
     juros_monthly_pct: Decimal
@@ -130,7 +137,7 @@ def updated_balance(
 ) -> UpdatedBalance:
     """The itemised updated balance of ``item`` at ``as_of`` (formulas in the module docstring)."""
     principal = item.principal_cents
-    days = max(0, (as_of - item.due_date).days)
+    days = max(0, (as_of - anbima_calendar().following(item.due_date)).days)
     multa_pct = effective_multa_pct(rules, item, kind)
     corrected = principal
     multa = juros = 0

@@ -15,8 +15,9 @@ Conventions (the file's contract, also shown on the upload page):
   nome, referencia, descricao, valor, vencimento; optional: email, telefone, data_nascimento.
   **Unknown columns are refused** (the whole file): a typo in an optional column would
   otherwise silently drop that data for every row.
-* **Money**: ``1.234,56``, ``1234,56``, ``R$ 1.234,56`` or ``1234``; dots only as thousands
-  separators; more than two decimals are rounded half-up to the centavo.
+* **Money**: read by ``portal.domain.money.parse_brl``, the parser of every typed amount:
+  ``1.234,56``, ``1234,56``, ``R$ 1.234,56``, ``1234`` or ``1234.56``; signs, exponents and more
+  than two decimals are refused, each with its reason.
 * **Dates**: ``dd/mm/aaaa``; a date that does not exist (``31/02/2025``) is refused.
 * **Rows**: validated one by one (``portal.domain.records``), every problem reported with its
   line number (the header is line 1) and column. Blank lines are skipped. A reference seen on
@@ -34,10 +35,9 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
 from portal.domain.errors import N_, Message
-from portal.domain.money import decimal_to_cents
+from portal.domain.money import InvalidMoneyText, parse_brl
 from portal.domain.records import (
     DebtorRecord,
     FieldProblem,
@@ -79,10 +79,8 @@ FIELD_COLUMNS = {
 _DEBTOR_FIELDS = ("name", "email", "phone", "birth_date")
 _MAX_SHOWN_COLUMNS = 5
 _MAX_SHOWN_LENGTH = 30
-_MONEY = re.compile(r"(?P<int>\d{1,3}(?:\.\d{3})+|\d{1,13})(?:,(?P<frac>\d{1,6}))?")
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
-_SPACES = re.compile(r"\s+")
 
 
 class CsvFileError(ValueError):
@@ -143,23 +141,6 @@ def column_name(raw: str) -> str:
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     name = _NOT_WORD.sub("_", plain).strip("_")
     return ALIASES.get(name, name)
-
-
-def parse_money(raw: str) -> int:
-    """``"R$ 1.234,56"`` → ``123456`` centavos (half-up past two decimals); ValueError if not."""
-    text = _SPACES.sub("", raw)
-    negative = text.startswith("-")
-    text = text.removeprefix("-")
-    if text[:2].upper() == "R$":
-        text = text[2:]
-    if not negative and text.startswith("-"):
-        negative, text = True, text[1:]
-    found = _MONEY.fullmatch(text)
-    if found is None:
-        raise ValueError("not a pt-BR amount")
-    number = Decimal(f"{found['int'].replace('.', '')}.{found['frac'] or '0'}")
-    cents = decimal_to_cents(number)
-    return -cents if negative else cents
 
 
 def parse_date(raw: str) -> date:
@@ -236,7 +217,6 @@ _REQUIRED_KEYS = {
     "valor": N_("informe o valor"),
     "vencimento": N_("informe o vencimento"),
 }
-_INVALID_AMOUNT = N_("valor inválido: use o formato 1.234,56")
 _INVALID_DATE = N_("data inválida: use o formato dd/mm/aaaa")
 _IMPOSSIBLE_DATE = N_("esta data não existe no calendário")
 _TOO_MANY = N_("a linha tem mais colunas que o cabeçalho")
@@ -363,11 +343,11 @@ class CsvTable:
         amount = 1
         if values["valor"].strip():
             try:
-                amount = parse_money(values["valor"])
-            except ValueError:
-                problems.append(
-                    RowProblem(line, "valor", Message.of("invalid_amount", _INVALID_AMOUNT))
-                )
+                amount = parse_brl(values["valor"])
+            except InvalidMoneyText as error:  # the code stays; the message says what is wrong
+                reason = error.message
+                message = Message("invalid_amount", reason.key, reason.params)
+                problems.append(RowProblem(line, "valor", message))
         due = today
         if values["vencimento"].strip():
             due = _date_cell(values["vencimento"], "vencimento", line, problems) or today

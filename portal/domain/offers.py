@@ -48,10 +48,12 @@ class Installment:
 class PlanOption:
     """One way to pay. ``payment_count`` is ``n``: all payments including the entrada.
 
-    ``installment_cents`` is the regular monthly installment (the last one may differ by the
-    rounding remainder, see ``last_installment_cents``); ``financed_cents`` is what the Price
-    schedule finances (negotiated amount − entrada). ``violations`` lists the policy minimums the
-    option does not respect; an option without violations is ``valid``.
+    ``installment_cents`` is the regular monthly installment; the last one
+    (``last_installment_cents``) takes what the rounding leaves, within 1 % of the regular one
+    (or 1 centavo) in every valid option (``price.PriceSchedule.is_level``). ``financed_cents``
+    is what the Price schedule finances (negotiated amount − entrada). ``violations`` lists the
+    policy rules the option does not respect (minimums, level schedule); an option without
+    violations is ``valid``.
     """
 
     kind: OptionKind
@@ -91,7 +93,8 @@ class ItemLine:
 
 @dataclass(frozen=True, slots=True)
 class Offer:
-    """A simulation for a chosen set of items at ``as_of``, valid through ``valid_until``.
+    """A simulation for a chosen set of items at ``as_of``, valid through ``valid_until``
+    (never after its first payment date: ``open_until``).
 
     ``options[0]`` is the à vista option, followed by the parcelado options for n = 2, 3, ….
     ``first_due_date`` is the date the debtor chose (each payment date is rolled to a business
@@ -123,9 +126,21 @@ class Offer:
                 return candidate
         raise InstallmentCountUnavailable(payment_count)
 
+    @property
+    def first_payment_date(self) -> date:
+        """The date of the first payment of every option (the entrada, or the à vista one)."""
+        return self.cash_option.installments[0].due_date
+
+    @property
+    def open_until(self) -> date:
+        """The last day the offer can be accepted: ``valid_until``, and never after the first
+        payment date (an offer stored before that rule may say a later ``valid_until``)."""
+        return min(self.valid_until, self.first_payment_date)
+
     def is_open_on(self, day: date) -> bool:
-        """True from ``as_of`` through ``valid_until`` inclusive."""
-        return self.as_of <= day <= self.valid_until
+        """True from ``as_of`` through ``open_until`` inclusive: accepted later, the agreement
+        would start with its first payment already overdue."""
+        return self.as_of <= day <= self.open_until
 
     def to_json(self) -> str:
         """The canonical JSON text of the offer (see ``codec.py``)."""

@@ -1,53 +1,139 @@
-"""Early payoff of an agreement's remaining installments (CDC art. 52 §2).
+"""Paying early: settle now, or prepay the last installments, with the interest removed pro rata
+(CDC art. 52 §2), on the very day count of the schedule.
 
-The consumer who pays in advance is entitled to a proportional reduction of interest. The engine
-brings every remaining installment to its present value at the plan's monthly rate ``i``,
-pro rata die on a 30-day month (the same day count as the juros de mora)::
+The schedule (``price.py``) counts whole months from its anchor, the first due date the debtor
+chose (``Offer.first_due_date``, where the amount financed is released): installment ``k`` is
+month ``k``. A due date moved to a business day changes nothing (paying on the moved date is on
+time, CC art. 132 §1). A day counts as the months elapsed since the anchor, pro rata die inside
+the month it falls in::
 
-    PV_k = round_half_up(amount_k / (1 + i) ^ (days_k / 30)),   days_k = due_k − as_of
+    τ(d) = j + (d − A_j) / (A_{j+1} − A_j),   A_j = add_months(anchor, j) ≤ d < A_{j+1}
 
-An installment due on or before ``as_of`` is counted at face value (no interest to remove; late
-charges on it, if any, are not this function's business). The payoff is ``Σ PV_k`` and the
-interest removed is ``Σ amount_k − payoff``. With ``i = 0`` nothing is removed.
+(``τ = 0`` before the anchor: nothing is released yet). An installment ``k`` still owed on
+``as_of`` is worth its amount discounted at the plan's monthly rate ``i`` for what is left of
+its term, and its face value once its month has come (nothing left to remove; late charges,
+if any, are not this module's business)::
+
+    PV_k = amount_k / (1 + i)^(k − τ)   if k > τ,   else amount_k
+
+**Settling** pays ``Σ PV_k`` of every installment still owed; **prepaying** the last ``N`` pays
+``Σ PV_k`` of the ``N`` with the highest numbers (installments are reduced from the last
+backwards). The sum is rounded half-up once. Because the schedule is worth the amount financed
+to within half a centavo, settling on the release day costs exactly the amount financed
+(10.000,00 at 5 % × 12 → 10.000,00; the previous days/30 count on the moved dates gave
+9.962,82), and settling right after installment ``j`` costs the schedule's balance after ``j``
+within a centavo (the last installment's own rounding). With ``i = 0`` nothing is removed.
+
+Exact arithmetic: whole months are discounted with fractions; only the fraction of a month
+``(1 + i)^f`` is irrational, evaluated with 50 significant digits (far below a centavo).
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
+from fractions import Fraction
 
+from portal.domain.calendar import add_months
 from portal.domain.errors import InvalidAmount
-from portal.domain.money import pct_to_rate, require_cents, round_half_up
+from portal.domain.money import require_cents
 
-_DAYS_PER_MONTH = Decimal(30)
+_PRECISION = 50
 
 
 @dataclass(frozen=True, slots=True)
 class Payoff:
-    """What settles the remaining installments on ``as_of``. Centavos."""
+    """What pays ``installment_numbers`` on ``as_of``. Centavos."""
 
     as_of: date
+    installment_numbers: tuple[int, ...]
     face_value_cents: int
     payoff_cents: int
-    interest_removed_cents: int
+
+    @property
+    def interest_removed_cents(self) -> int:
+        """The interest the early payment does not pay: face value − payoff."""
+        return self.face_value_cents - self.payoff_cents
 
 
-def early_payoff(
-    remaining: Sequence[tuple[date, int]], monthly_rate_pct: Decimal, as_of: date
-) -> Payoff:
-    """The payoff on ``as_of`` of ``remaining`` ``(due_date, amount_cents)`` installments at the
-    plan's ``monthly_rate_pct`` (percent units), as described in the module docstring."""
+def months_elapsed(anchor: date, day: date) -> Fraction:
+    """``τ(day)``: whole months since ``anchor``, plus the elapsed share of the current month
+    (actual days over the days of that month of the schedule); 0 on or before ``anchor``."""
+    if day <= anchor:
+        return Fraction(0)
+    whole = (day.year - anchor.year) * 12 + day.month - anchor.month
+    if add_months(anchor, whole) > day:
+        whole -= 1
+    start, end = add_months(anchor, whole), add_months(anchor, whole + 1)
+    return whole + Fraction((day - start).days, (end - start).days)
+
+
+def _checked(
+    owed: Sequence[tuple[int, int]], monthly_rate_pct: Decimal
+) -> tuple[list[tuple[int, int]], Fraction]:
     rate = monthly_rate_pct
     if not isinstance(rate, Decimal) or not rate.is_finite() or rate < 0:
         raise InvalidAmount("monthly_rate_pct")
-    growth = 1 + pct_to_rate(rate)
-    face = payoff = 0
-    for due_date, amount_cents in remaining:
-        amount = require_cents("amount_cents", amount_cents)
+    checked = []
+    for number, amount in owed:
+        if type(number) is not int or number < 0:
+            raise InvalidAmount("number")
+        checked.append((number, require_cents("amount_cents", amount)))
+    if len({number for number, _ in checked}) < len(checked):
+        raise InvalidAmount("number")
+    return sorted(checked), 1 + Fraction(rate) / 100
+
+
+def _payoff(chosen: list[tuple[int, int]], growth: Fraction, anchor: date, as_of: date) -> Payoff:
+    elapsed = months_elapsed(anchor, as_of)
+    whole = int(elapsed)
+    face = due = 0
+    discounted = Fraction(0)  # at the start of the current month
+    for number, amount in chosen:
         face += amount
-        days = (due_date - as_of).days
-        if days > 0:
-            payoff += round_half_up(amount / growth ** (days / _DAYS_PER_MONTH))
+        if number <= whole:
+            due += amount
         else:
-            payoff += amount
-    return Payoff(as_of, face, payoff, face - payoff)
+            discounted += amount / growth ** (number - whole)
+    part = elapsed - whole
+    if part:
+        with localcontext() as context:
+            context.prec = _PRECISION
+            factor = Decimal(growth.numerator) / Decimal(growth.denominator)
+            grown = (
+                Decimal(discounted.numerator)
+                / discounted.denominator
+                * factor ** (Decimal(part.numerator) / part.denominator)
+            )
+        discounted = Fraction(grown)
+    payoff = due + int((discounted + Fraction(1, 2)) // 1)
+    return Payoff(as_of, tuple(number for number, _ in chosen), face, payoff)
+
+
+def settlement(
+    owed: Sequence[tuple[int, int]], monthly_rate_pct: Decimal, anchor: date, as_of: date
+) -> Payoff:
+    """What settles every installment still owed on ``as_of`` ("Quitar agora").
+
+    ``owed`` holds ``(number, amount_cents)`` of each unpaid installment (number 0 is the
+    entrada); ``monthly_rate_pct`` is the plan's rate in percent units and ``anchor`` the
+    schedule's first due date. Rules in the module docstring. Raises ``InvalidAmount``.
+    """
+    chosen, growth = _checked(owed, monthly_rate_pct)
+    return _payoff(chosen, growth, anchor, as_of)
+
+
+def prepayment(
+    owed: Sequence[tuple[int, int]],
+    count: int,
+    monthly_rate_pct: Decimal,
+    anchor: date,
+    as_of: date,
+) -> Payoff:
+    """What pays the last ``count`` installments still owed on ``as_of`` ("Antecipar
+    parcelas"), from the last backwards; arguments as in ``settlement``. Raises
+    ``InvalidAmount("count")`` unless ``1 ≤ count ≤ len(owed)``."""
+    chosen, growth = _checked(owed, monthly_rate_pct)
+    if type(count) is not int or not 1 <= count <= len(chosen):
+        raise InvalidAmount("count")
+    return _payoff(chosen[-count:], growth, anchor, as_of)

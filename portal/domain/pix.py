@@ -3,20 +3,22 @@
 A BR Code is a string of TLV fields: a 2-digit ID, a 2-digit length (01-99) and the value.
 Templates (26 merchant account, 62 additional data) hold TLV subfields the same way. The code
 ends with ``6304`` and the CRC-16/CCITT-FALSE (polynomial 0x1021, initial 0xFFFF) of everything
-before it *including* ``6304``, as 4 uppercase, zero-padded hex digits.
+before it *including* ``6304``, as 4 zero-padded hex digits: written in uppercase, read in either
+case (some PSPs issue lowercase). Whitespace around a pasted code is ignored when parsing.
 
 Rules, enforced when parsing and when building (sources and choices in docs/pix.md):
 
 * 00 = ``01`` first; 01 absent, ``11`` or ``12``; 63 last; no ID twice in the same template;
 * 26 holds the GUI ``br.gov.bcb.pix`` (compared case-insensitively, kept as written) and
   exactly one of 01 key (static code) or 25 URL without scheme (dynamic code), plus an
-  optional 02 description;
+  optional 02 description; with a Pix Automático recurrence (80) it may hold the GUI alone;
+* 80 (Pix Automático, optional) holds the GUI and 25, the recurrence's URL without scheme;
 * 52 MCC 4 digits; 53 = ``986``; 58 = ``BR``; 54 amount like ``130.00`` or ``0.01`` (two
   decimals, no leading zero, more than zero, at most 13 characters); 59 merchant name 1-25
   characters; 60 city 1-15; 61 postal code 8 digits;
 * 62 holds 05 txid: ``***`` (none) or 1-25 characters ``[A-Za-z0-9]``;
 * printable ASCII only (0x20-0x7E), so lengths in characters are lengths in bytes;
-* IDs we do not interpret (top level, inside 26 and inside 62) are kept and written back.
+* IDs we do not interpret (top level, inside 26, 62 and 80) are kept and written back.
   The encoder writes IDs in ascending order, as the BCB manual and real codes do, so encoding a
   parsed code gives back the very same string whenever its IDs were in that order.
 """
@@ -45,7 +47,7 @@ _HEADER = re.compile(r"[0-9]{4}")
 _TAG = re.compile(r"[0-9]{2}")
 _MCC = _HEADER
 _POSTAL_CODE = re.compile(r"[0-9]{8}")
-_HEX4 = re.compile(r"[0-9A-F]{4}")
+_HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
 _AMOUNT = re.compile(r"(0|[1-9][0-9]{0,9})\.([0-9]{2})")
 _TXID = re.compile(r"\*\*\*|[A-Za-z0-9]{1,25}")
 _CEP = re.compile(r"([0-9]{5})-?([0-9]{3})")
@@ -55,9 +57,12 @@ _PHONE = re.compile(r"\+55[1-9]{2}9[0-9]{8}")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _EMAIL = re.compile(rf"[a-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
 _KNOWN = {
-    "the code": frozenset({"00", "01", "26", "52", "53", "54", "58", "59", "60", "61", "62", "63"}),
+    "the code": frozenset(
+        {"00", "01", "26", "52", "53", "54", "58", "59", "60", "61", "62", "63", "80"}
+    ),
     "field 26": frozenset({"00", "01", "02", "25"}),
     "field 62": frozenset({"05"}),
+    "field 80": frozenset({"00", "25"}),
 }
 
 Fields = tuple[tuple[str, str], ...]
@@ -115,8 +120,9 @@ class BRCode:
     """A valid Pix BR Code, field by field; construction checks every rule of the module.
 
     ``amount_cents`` is field 54 in centavos (``None``: the payer types the amount);
+    ``recurrence_url`` is 80-25, the Pix Automático recurrence (``None``: no field 80);
     ``unknown_*`` hold the fields this module does not interpret, at the top level and inside
-    templates 26 and 62, so they survive a parse and encode.
+    templates 26, 62 and 80, so they survive a parse and encode.
     """
 
     merchant_name: str
@@ -133,9 +139,12 @@ class BRCode:
     currency: str = "986"
     country_code: str = "BR"
     payload_format_indicator: str = "01"
+    recurrence_url: str | None = None
+    recurrence_gui: str = PIX_GUI
     unknown_fields: Fields = ()
     unknown_account_fields: Fields = ()
     unknown_additional_fields: Fields = ()
+    unknown_recurrence_fields: Fields = ()
 
     def __post_init__(self) -> None:
         amount = self.amount_cents
@@ -143,10 +152,19 @@ class BRCode:
         _require(self.payload_format_indicator == "01", "field 00 must be '01'")
         _require(self.point_of_initiation in (None, "11", "12"), "field 01 must be '11' or '12'")
         _require(self.gui.lower() == PIX_GUI, f"field 26 must carry the GUI {PIX_GUI!r}")
+        recurring = self.recurrence_url is not None
         _require(
-            (self.key is None) != (self.url is None), "field 26 needs a key or a URL, not both"
+            (self.key is None) != (self.url is None)
+            or (recurring and self.key is None and self.url is None),
+            "field 26 needs a key or a URL, not both (the GUI alone only with field 80)",
         )
-        _require(not (self.url or "").lower().startswith(("http:", "https:")), "URL with a scheme")
+        for url in (self.url, self.recurrence_url):
+            _require(not (url or "").lower().startswith(("http:", "https:")), "URL with a scheme")
+        _require(self.recurrence_gui.lower() == PIX_GUI, f"field 80 must carry the GUI {PIX_GUI!r}")
+        _require(
+            recurring or not self.unknown_recurrence_fields,
+            "fields of 80 need its recurrence URL (80-25)",
+        )
         _require(bool(_MCC.fullmatch(mcc)), "the merchant category code (52) must be 4 digits")
         _require(self.currency == "986", "the currency (53) must be '986' (BRL)")
         _require(self.country_code == "BR", "the country code (58) must be 'BR'")
@@ -167,6 +185,7 @@ class BRCode:
             ("the code", self.unknown_fields),
             ("field 26", self.unknown_account_fields),
             ("field 62", self.unknown_additional_fields),
+            ("field 80", self.unknown_recurrence_fields),
         ):
             tags = [tag for tag, _ in fields]
             if len(set(tags)) < len(tags) or any(
@@ -180,6 +199,11 @@ class BRCode:
     def is_dynamic(self) -> bool:
         """True for a dynamic code (26-25 URL to fetch the charge), False for a static one."""
         return self.url is not None
+
+    @property
+    def is_recurring(self) -> bool:
+        """True for a Pix Automático code (field 80: a recurrence to authorise)."""
+        return self.recurrence_url is not None
 
 
 def _tlv(fields: Iterable[tuple[str, str | None]]) -> str:
@@ -211,8 +235,16 @@ def _body(code: BRCode) -> str:
         ("60", code.merchant_city),
         ("61", code.postal_code),
         ("62", _tlv([("05", code.txid), *code.unknown_additional_fields])),
+        ("80", _recurrence(code)),
     ]
     return _tlv([*top, *code.unknown_fields])
+
+
+def _recurrence(code: BRCode) -> str | None:
+    if code.recurrence_url is None:
+        return None
+    fields = [("00", code.recurrence_gui), ("25", code.recurrence_url)]
+    return _tlv([*fields, *code.unknown_recurrence_fields])
 
 
 def encode_brcode(code: BRCode) -> str:
@@ -303,19 +335,30 @@ def _parse_amount(text: str | None) -> int | None:
     return int(match[1]) * 100 + int(match[2])
 
 
+def _read_recurrence(top: dict[str, str]) -> tuple[str, str | None, Fields]:
+    """GUI, URL and unknown fields of field 80 (Pix Automático), or the defaults without it."""
+    if "80" not in top:
+        return PIX_GUI, None, ()
+    fields = _split(top.pop("80"), "field 80")
+    gui = _take(fields, "00", "field 80-00 (GUI)")
+    return gui, _take(fields, "25", "field 80-25 (recurrence URL)"), tuple(fields.items())
+
+
 def parse_brcode(payload: str) -> BRCode:
     """Check and read a BR Code; any broken rule raises :class:`InvalidBRCode` with the reason.
 
-    The input is taken as is: surrounding spaces or line breaks make it invalid.
+    Whitespace around the code (a pasted line break, spaces) is ignored; inside, it counts.
+    The CRC is read in uppercase or lowercase hex.
     """
+    payload = payload.strip()
     if not _PRINTABLE.fullmatch(payload):
         raise InvalidBRCode("a BR Code is a non-empty string of printable ASCII characters")
     body, crc = payload[:-4], payload[-4:]
     if not body.endswith(_CRC_FIELD):
         raise InvalidBRCode("the code must end with the CRC field: '6304' and 4 hex digits")
     if not _HEX4.fullmatch(crc):
-        raise InvalidBRCode(f"the CRC must be 4 uppercase hex digits, not {crc!r}")
-    if crc != crc16(body):
+        raise InvalidBRCode(f"the CRC must be 4 hex digits, not {crc!r}")
+    if crc.upper() != crc16(body):
         raise InvalidBRCode(f"wrong CRC: the code says {crc}, its content gives {crc16(body)}")
     top = _split(body[: -len(_CRC_FIELD)], "the code")
     if next(iter(top), None) != "00":
@@ -324,6 +367,7 @@ def parse_brcode(payload: str) -> BRCode:
         raise InvalidBRCode("field 63 (CRC) must be the last field")
     account = _split(_take(top, "26", "field 26 (merchant account information)"), "field 26")
     additional = _split(_take(top, "62", "field 62 (additional data)"), "field 62")
+    recurrence_gui, recurrence_url, unknown_recurrence = _read_recurrence(top)
     return BRCode(
         payload_format_indicator=top.pop("00"),
         point_of_initiation=top.pop("01", None),
@@ -342,4 +386,7 @@ def parse_brcode(payload: str) -> BRCode:
         unknown_fields=tuple(top.items()),
         unknown_account_fields=tuple(account.items()),
         unknown_additional_fields=tuple(additional.items()),
+        recurrence_gui=recurrence_gui,
+        recurrence_url=recurrence_url,
+        unknown_recurrence_fields=unknown_recurrence,
     )

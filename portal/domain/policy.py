@@ -15,8 +15,10 @@ from decimal import Decimal
 from itertools import pairwise
 
 from portal.domain.charges import ChargeRules, check_pct
-from portal.domain.errors import InvalidPolicy
-from portal.domain.money import HUNDRED, round_up
+from portal.domain.codec import decimal_text
+from portal.domain.errors import N_, InvalidPolicy, Message
+from portal.domain.money import HUNDRED, pct_to_rate, round_up
+from portal.domain.price import smallest_level_payment_cents
 
 MAX_PAYMENTS = 120
 """Hard upper bound on ``n`` for any policy (ten years of monthly installments)."""
@@ -24,6 +26,12 @@ MAX_PLAN_MONTHLY_RATE_PCT = Decimal(20)
 MAX_DAYS = 3650
 """Bound on the policy's day counts (window, validity, grace, breach): ten years."""
 MAX_OVERDUE_DAYS = 100_000
+SCHEDULES_NOT_LEVEL = "schedules_not_level"
+MSG_SCHEDULES_NOT_LEVEL = N_(
+    "Com juros de %(rate)s%% ao mês em até %(count)s parcelas depois da entrada, a última "
+    "parcela pode ficar mais de 1%% diferente das outras. Para evitar isso, a parcela mínima "
+    "precisa ser de pelo menos %(amount)s; ou reduza os juros ou o número de pagamentos."
+)
 
 
 def _check_int(field: str, value: object, lower: int, upper: int) -> None:
@@ -185,3 +193,34 @@ class NegotiationPolicy:
         the minimum installment; never more than the amount itself."""
         by_pct = round_up(amount_cents * self.min_down_payment_pct / HUNDRED)
         return min(amount_cents, max(by_pct, self.min_installment_cents))
+
+
+def smallest_level_installment_cents(policy: NegotiationPolicy) -> int:
+    """The smallest regular installment that keeps every schedule the policy can offer level
+    (``price.smallest_level_payment_cents`` for its rate and its longest plan); 0 without any
+    plan in installments."""
+    count = max(band.max_payments for band in policy.installment_bands) - 1
+    if count < 1:
+        return 0
+    return smallest_level_payment_cents(pct_to_rate(policy.plan_monthly_rate_pct), count)
+
+
+def level_schedules_problem(policy: NegotiationPolicy) -> Message | None:
+    """Why some plan the policy accepts could have an uneven last installment, or None.
+
+    Every option the simulation offers has installments of at least the policy's minimum; when
+    that minimum is below ``smallest_level_installment_cents`` some rate and count pair of the
+    policy could need a last installment more than 1 % away from the others (not offered). The
+    policy editor refuses such a policy; versions published before keep working, their uneven
+    options are simply not offered.
+    """
+    smallest = smallest_level_installment_cents(policy)
+    if policy.min_installment_cents >= smallest:
+        return None
+    return Message.of(
+        SCHEDULES_NOT_LEVEL,
+        MSG_SCHEDULES_NOT_LEVEL,
+        rate_pct=decimal_text(policy.plan_monthly_rate_pct),
+        count=max(band.max_payments for band in policy.installment_bands) - 1,
+        amount_cents=smallest,
+    )

@@ -13,11 +13,18 @@ debtor picked inside the policy window:
   date — the debtor's amount or, by default, the policy minimum
   ``min(N, max(⌈N · min_down_payment_pct / 100⌉, min_installment))`` — and ``N − E`` financed by
   Tabela Price (``price.py``) over ``n − 1`` monthly installments at the policy's plan rate;
-* an option is **invalid** (kept, with reasons) when its entrada is below the minimum entrada or
-  any installment is below the minimum installment value;
-* **CET** (``cet.py``): released ``N − E`` on the entrada's date, repaid by the installments on
-  their (rolled) dates. The entrada itself is paid on the release date, so it carries no cost. The
-  à vista option and an option with nothing financed have a CET of 0.
+* an option is **invalid** (kept, with reasons, and not offered) when its entrada is below the
+  minimum entrada, any installment is below the minimum installment value, or its schedule is
+  not level (``PriceSchedule.is_level``: the last installment more than 1 % away from the
+  others, or a zero installment);
+* the offer is valid for ``offer_validity_days`` from ``as_of`` but **never after its first
+  payment date** (the entrada or the à vista payment): accepted later, the agreement would
+  start overdue and lapse on the next job run;
+* **CET** (``cet.py``, ``plan_cet``): released ``N − E`` at month 0 (the entrada's date), repaid
+  by installment ``k`` at month ``k``, the schedule's own count (a roll to a business day is not
+  a later payment), so with no fees it is the plan rate. The entrada itself is paid on the
+  release date, so it carries no cost. The à vista option and an option with nothing financed
+  have a CET of 0.
 """
 
 from collections.abc import Sequence
@@ -25,7 +32,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from portal.domain.calendar import BankCalendar, add_months
-from portal.domain.cet import DAYS_PER_YEAR, NO_COST, Cet, annual_to_cet, solve_rate
+from portal.domain.cet import NO_COST, Cet, plan_cet
 from portal.domain.charges import DebtorKind, PendingItem, updated_balance
 from portal.domain.discounts import cash_discount
 from portal.domain.errors import (
@@ -44,8 +51,10 @@ from portal.domain.price import price_schedule
 NO_INTEREST_PCT = Decimal(0)
 DOWN_PAYMENT_BELOW_MINIMUM = "down_payment_below_minimum"
 INSTALLMENT_BELOW_MINIMUM = "installment_below_minimum"
+SCHEDULE_NOT_LEVEL = "schedule_not_level"
 MSG_DOWN_PAYMENT_MINIMUM = N_("entrada mínima de %(amount)s")
 MSG_INSTALLMENT_MINIMUM = N_("mínimo de %(amount)s por parcela")
+MSG_NOT_LEVEL = N_("parcelas desiguais: a última seria de %(amount)s")
 
 
 def due_dates(calendar: BankCalendar, first_due_date: date, count: int) -> tuple[date, ...]:
@@ -99,7 +108,6 @@ def _installment_option(
     down_payment: int,
     count: int,
     dates: tuple[date, ...],
-    years: tuple[float, ...],
     guess: float,
 ) -> PlanOption:
     financed = negotiated - down_payment
@@ -132,9 +140,13 @@ def _installment_option(
                 amount_cents=policy.min_installment_cents,
             )
         )
+    if not schedule.is_level:
+        violations.append(
+            Message.of(SCHEDULE_NOT_LEVEL, MSG_NOT_LEVEL, amount_cents=schedule.amounts[-1])
+        )
     cost: Cet = NO_COST
     if financed:
-        cost = annual_to_cet(solve_rate(financed, schedule.amounts, years[1:count], guess=guess))
+        cost = plan_cet(financed, schedule.amounts, guess=guess)
     return PlanOption(
         kind=OptionKind.INSTALLMENTS,
         payment_count=count,
@@ -184,12 +196,11 @@ def build_offer(
             raise DownPaymentAboveTotal(negotiated)
     max_payments = policy.max_payments_for(negotiated)
     dates = due_dates(calendar, first_due_date, max_payments)
-    years = tuple((day - dates[0]).days / DAYS_PER_YEAR for day in dates)
     # The nominal rate compounded to a year is close to the CET: a good start for the solver.
     guess = float((1 + pct_to_rate(policy.plan_monthly_rate_pct)) ** 12 - 1)
     options = [_cash_option(negotiated, discount, dates[0])]
     options.extend(
-        _installment_option(policy, negotiated, down_payment, count, dates, years, guess)
+        _installment_option(policy, negotiated, down_payment, count, dates, guess)
         for count in range(2, max_payments + 1)
     )
     return Offer(
@@ -197,7 +208,8 @@ def build_offer(
         policy_version=policy.version,
         debtor_kind=debtor_kind,
         as_of=as_of,
-        valid_until=as_of + timedelta(days=policy.offer_validity_days),
+        # Never open after its first payment date: accepted later, it would start overdue.
+        valid_until=min(as_of + timedelta(days=policy.offer_validity_days), dates[0]),
         first_due_date=first_due_date,
         requested_down_payment_cents=down_payment_cents,
         negotiated_cents=negotiated,

@@ -2,7 +2,9 @@
 
 Every rule about the values (multa up to 2 %, rates, day counts, ordered tiers and bands, …)
 is ``portal.domain.policy``'s validation; its typed ``InvalidPolicy(field)`` errors are shown
-here in plain pt-BR next to the field they concern, all at once rather than one by one.
+here in plain pt-BR next to the field they concern, all at once rather than one by one. A
+valid policy is also refused when its rate, longest plan and minimum installment could give an
+uneven last installment (``level_schedules_problem``).
 """
 
 from __future__ import annotations
@@ -23,14 +25,19 @@ from portal.domain.policy import (
     DueDateWindow,
     InstallmentBand,
     NegotiationPolicy,
+    level_schedules_problem,
 )
 from portal.staff.policy_forms import PolicyForm
+from portal.templating import domain_message
 
 FIELD_MESSAGES: dict[str, Any] = {
     "charges.multa_pct": _l(
         "A multa vai de 0% a 2%: é o limite do Código de Defesa do Consumidor (art. 52, § 1º)."
     ),
-    "charges.juros_monthly_pct": _l("Os juros de mora vão de 0% a 20% ao mês."),
+    "charges.juros_monthly_pct": _l(
+        "Os juros de mora vão de 0% a 1% ao mês: é o teto dos juros moratórios (Súmula 379 do "
+        "STJ; Código Civil, art. 406)."
+    ),
     "discount_tiers.min_days_overdue": _l("Use de 0 a 100.000 dias."),
     "discount_tiers.discount_pct": _l("Use um percentual de 0% a 100%."),
     "discount_tiers.max_charges_discount_pct": _l("Use um percentual de 0% a 100%."),
@@ -241,4 +248,16 @@ def build_policy(
                 return None
             refused.append(name)
             continue
-        return None if refused or error_list(form) else policy
+        if refused or error_list(form):
+            return None
+        return _level(form, policy)
+
+
+def _level(form: PolicyForm, policy: NegotiationPolicy) -> NegotiationPolicy | None:
+    """The policy, unless a rate and count pair it allows could need an uneven last
+    installment at its minimum installment (the message says how to fix it)."""
+    problem = level_schedules_problem(policy)
+    if problem is None:
+        return policy
+    _add_error(form.min_installment, domain_message(problem))
+    return None

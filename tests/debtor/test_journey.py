@@ -169,7 +169,9 @@ def test_acceptance_needs_the_box_and_the_right_code(
     ("fields", "message"),
     [
         ({"items": []}, "Escolha ao menos uma pendência"),
-        ({"down_payment": "abc"}, "Informe um valor em reais"),
+        ({"down_payment": "abc"}, "Use só algarismos, com vírgula antes dos centavos"),
+        ({"down_payment": "1,234.56"}, "Use o ponto para os milhares e a vírgula para os centavos"),
+        ({"budget": "0,001"}, "Use no máximo dois algarismos para os centavos"),
         ({"first_due_date": "2020-01-01"}, "escolha o primeiro vencimento entre"),
         ({"first_due_date": "nonsense"}, "data do primeiro pagamento"),
     ],
@@ -194,6 +196,15 @@ def test_a_budget_nothing_fits_explains_why(client: FlaskClient) -> None:
     text = parse_page(client.get(options_path)).get_text(" ", strip=True)
     assert "Nenhuma opção cabe nesse valor" in text
     assert "mínimo de R$\u00a030,00 por parcela" in text
+
+
+def test_a_budget_typed_with_a_decimal_dot_is_reais(client: FlaskClient) -> None:
+    # The old parser read "50.00" as R$ 5.000,00, enough for any option.
+    world = debt_world()
+    sign_in(client, world)
+    options_path = simulate(client, world, budget="50.00").headers["Location"]
+    text = parse_page(client.get(options_path)).get_text(" ", strip=True)
+    assert "Com R$\u00a050,00 por mês" in text
 
 
 def test_the_debtor_cancels_a_fresh_agreement(client: FlaskClient) -> None:

@@ -10,15 +10,20 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from portal.domain.cet import (
+    CET_INCLUDES_FEES,
+    CET_ROUNDING,
+    MSG_CET_INCLUDES_FEES,
     NO_COST,
     Cet,
     annual_to_cet,
     cet,
+    cet_note,
+    plan_cet,
     rate_to_pct,
     solve_rate,
     xirr,
 )
-from portal.domain.errors import InvalidCashFlows
+from portal.domain.errors import InvalidCashFlows, Message
 from portal.domain.price import price_schedule
 
 from .conftest import DOMAIN
@@ -134,11 +139,11 @@ def test_the_irr_of_a_schedule_gives_back_its_rate(
 ) -> None:
     schedule = price_schedule(principal, rate, count)
     found = solve_rate(principal, schedule.amounts, list(range(1, count + 1)))
-    # Interest is rounded each period (at most ½ centavo each), so the schedule's exact IRR may
-    # differ from the rate by at most (count / 2) / NPV'(rate).
+    # Only the last installment is rounded (½ centavo), so the schedule's exact IRR may differ
+    # from the rate by at most ½ / NPV'(rate).
     i = float(rate)
     slope = sum(k * a * (1 + i) ** (-k - 1) for k, a in enumerate(schedule.amounts, start=1))
-    assert abs(found - i) <= (count / 2) / slope + 1e-12
+    assert abs(found - i) <= 0.5 / slope + 1e-12
 
 
 @st.composite
@@ -201,3 +206,65 @@ def test_cet_is_at_least_the_nominal_rate_when_there_are_charges(
     # The displayed figure (two places) never falls below the displayed nominal rate either.
     result = cet(principal, start, flows, upfront_charges_cents=charges)
     assert result.monthly_pct >= rate_to_pct(float(rate))
+
+
+# --- a plan's CET: the schedule's month count (issue 13) ----------------------------------------
+
+
+def test_plan_cet_is_the_bcb_periodic_example() -> None:
+    assert plan_cet(100_000, [20_573] * 5, upfront_charges_cents=6_000) == Cet(
+        Decimal("3.08"), Decimal("43.93")
+    )
+
+
+@DOMAIN
+@given(
+    principal=st.integers(10_000, 10**9),
+    pct=st.decimals(0, 20, places=2),
+    count=st.integers(1, 119),
+)
+def test_without_fees_a_plans_cet_is_its_rate(principal: int, pct: Decimal, count: int) -> None:
+    schedule = price_schedule(principal, pct / 100, count)
+    assume(schedule.is_level)  # what the simulation offers
+    cost = plan_cet(principal, schedule.amounts)
+    note = cet_note(pct, cost)
+    if rounding_may_show(schedule.amounts, pct):
+        # Small amounts: the last installment's ½ centavo may move the second decimal.
+        assert abs(cost.monthly_pct - pct) <= Decimal("0.01")
+        assert note is None or note.code == CET_ROUNDING
+    else:
+        assert cost.monthly_pct == pct  # at the precision shown: two places
+        assert note is None
+
+
+def rounding_may_show(amounts: tuple[int, ...], pct: Decimal) -> bool:
+    """Whether ½ centavo on the last installment can move the monthly IRR by 0,005 % (half the
+    unit shown): the IRR moves by at most ½ / NPV'(i)."""
+    i = float(pct) / 100
+    slope = sum(k * a * (1 + i) ** (-k - 1) for k, a in enumerate(amounts, start=1))
+    return 0.5 / slope >= 0.5e-4
+
+
+def test_small_amounts_may_show_the_rounding() -> None:
+    # 50,00 at 2,49 % in one month: 51,245 rounds to 51,25, a 2,50 % cost; the note says why.
+    cost = plan_cet(5_000, price_schedule(5_000, Decimal("0.0249"), 1).amounts)
+    assert cost.monthly_pct == Decimal("2.50")
+    note = cet_note(Decimal("2.49"), cost)
+    assert note is not None and note.code == CET_ROUNDING
+
+
+def test_a_fee_makes_the_cet_higher_and_says_why() -> None:
+    schedule = price_schedule(100_000, Decimal("0.0249"), 12)
+    cost = plan_cet(100_000, schedule.amounts, upfront_charges_cents=2_000)
+    assert cost.monthly_pct > Decimal("2.49")
+    assert cet_note(Decimal("2.49"), cost, 2_000) == Message.of(
+        CET_INCLUDES_FEES, MSG_CET_INCLUDES_FEES, amount_cents=2_000
+    )
+
+
+def test_a_cet_off_by_rounding_alone_says_so() -> None:
+    # A rate with more places than shown: 0,945 % is shown 0,95 % (half-up, as the pages do),
+    # and a level plan's CET, 0,9449… %, is 0,94 %.
+    note = cet_note(Decimal("0.945"), Cet(Decimal("0.94"), Decimal("11.88")))
+    assert note is not None and note.code == CET_ROUNDING
+    assert cet_note(Decimal("0.945"), Cet(Decimal("0.95"), Decimal("12.02"))) is None

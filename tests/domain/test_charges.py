@@ -56,6 +56,43 @@ def test_juros_pro_rata_die(principal: int, days: int, juros: int) -> None:
     assert balance.juros_cents == juros
 
 
+def test_juros_up_to_one_percent_a_month_are_accepted() -> None:
+    assert ChargeRules(Decimal(2), Decimal(1)).juros_monthly_pct == Decimal(1)
+    assert ChargeRules(Decimal(2), Decimal("0.033")).juros_monthly_pct == Decimal("0.033")
+
+
+def test_due_on_a_saturday_paid_on_monday_is_on_time() -> None:
+    # The case: due Saturday 08/02/2025, paid Monday 10/02 was charged R$ 1.020,67.
+    item = make_item(principal_cents=100_000, due_date=date(2025, 2, 8))
+    balance = updated_balance(item, RULES, DebtorKind.CONSUMER, date(2025, 2, 10))
+    assert (balance.days_overdue, balance.charges_cents, balance.total_cents) == (0, 0, 100_000)
+    # Tuesday is one day after the extended due date: multa 20,00 and one day of juros 0,33.
+    late = updated_balance(item, RULES, DebtorKind.CONSUMER, date(2025, 2, 11))
+    assert (late.days_overdue, late.multa_cents, late.juros_cents) == (1, 2_000, 33)
+    assert late.due_date == date(2025, 2, 8)  # shown as the item says
+
+
+@pytest.mark.parametrize(
+    ("due", "on_time", "first_late"),
+    [
+        (date(2025, 3, 2), date(2025, 3, 5), date(2025, 3, 6)),  # Sunday, then Carnaval Mon+Tue
+        (date(2025, 12, 25), date(2025, 12, 26), date(2025, 12, 27)),  # Christmas (Thursday)
+        (date(2025, 11, 15), date(2025, 11, 17), date(2025, 11, 18)),  # Proclamação, a Saturday
+        (date(2025, 4, 18), date(2025, 4, 22), date(2025, 4, 23)),  # Sexta-feira Santa, Tiradentes
+    ],
+)
+def test_charges_start_the_day_after_the_next_business_day(
+    due: date, on_time: date, first_late: date
+) -> None:
+    item = make_item(due_date=due)
+    rules = ChargeRules(Decimal(2), Decimal(1), IPCA)
+    assert updated_balance(item, RULES, DebtorKind.CONSUMER, on_time).charges_cents == 0
+    late = updated_balance(item, RULES, DebtorKind.CONSUMER, first_late)
+    assert late.days_overdue == 1
+    assert late.multa_cents == 2_000
+    assert updated_balance(item, rules, DebtorKind.BUSINESS, on_time).total_cents == 100_000
+
+
 @pytest.mark.parametrize("as_of", [date(2025, 12, 26), date(2025, 12, 1)])
 def test_no_charges_until_overdue(as_of: date) -> None:
     rules = ChargeRules(Decimal(2), Decimal(1), IPCA)
@@ -167,6 +204,10 @@ def test_correction_needs_the_start_month() -> None:
         (2.0, Decimal(1), "charges.multa_pct"),
         (Decimal("Infinity"), Decimal(1), "charges.multa_pct"),
         (Decimal(2), Decimal("20.5"), "charges.juros_monthly_pct"),
+        # Above 1 % a.m. (Súmula 379 STJ; CC art. 406): accepted up to 20 % before.
+        (Decimal(2), Decimal("1.01"), "charges.juros_monthly_pct"),
+        (Decimal(2), Decimal(2), "charges.juros_monthly_pct"),
+        (Decimal(2), Decimal(20), "charges.juros_monthly_pct"),
         (Decimal(2), Decimal("NaN"), "charges.juros_monthly_pct"),
     ],
 )

@@ -165,6 +165,17 @@ def test_option_lookup_and_validity_window(offer: Offer) -> None:
     assert not offer.is_open_on(date(2026, 2, 8))
 
 
+def test_an_offer_stored_before_the_rule_closes_on_its_first_payment(offer: Offer) -> None:
+    # Offers made before issue 13 could say valid_until after their entrada date: accepted
+    # then, the agreement started overdue and lapsed on the next job run.
+    legacy = replace(offer, valid_until=date(2026, 3, 31))
+    first = legacy.first_payment_date
+    assert first == date(2026, 2, 18)
+    assert legacy.open_until == first
+    assert legacy.is_open_on(first)
+    assert not legacy.is_open_on(first + timedelta(days=1))
+
+
 def test_largest_installment(offer: Offer) -> None:
     option: PlanOption = offer.option(6)
     assert option.largest_installment_cents == max(

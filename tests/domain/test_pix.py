@@ -5,6 +5,7 @@ from __future__ import annotations
 import binascii
 import contextlib
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,79 +28,10 @@ from portal.domain.pix import (
 
 from .conftest import DOMAIN
 
-# A verbatim copy of ../shared/vectors/pix_brcode.json, so the suite runs from a bare checkout;
-# test_vectors_match_the_shared_file checks the copy whenever the shared file is around.
-SHARED_VECTORS = Path(__file__).resolve().parents[3] / "shared/vectors/pix_brcode.json"
-VECTORS: dict[str, Any] = {
-    "valid": [
-        {
-            "name": "bcb-manual-static-evp",
-            "payload": "00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-4266554400005204"
-            "000053039865802BR5913Fulano de Tal6008BRASILIA62070503***63041D3D",
-            "fields": {
-                "key": "123e4567-e12b-12d1-a456-426655440000",
-                "merchant_name": "Fulano de Tal",
-                "merchant_city": "BRASILIA",
-                "amount": None,
-                "txid": "***",
-            },
-        },
-        {
-            "name": "bcb-manual-dynamic-url",
-            "payload": "00020101021226770014BR.GOV.BCB.PIX2555pix.example.com/qr/93598be0-1bd0-"
-            "4997-8318-81776a1d8a995204000053039865802BR5907EMPRESA6009SAO PAULO62070503***"
-            "6304EEAB",
-            "fields": {
-                "url": "pix.example.com/qr/93598be0-1bd0-4997-8318-81776a1d8a99",
-                "merchant_name": "EMPRESA",
-                "merchant_city": "SAO PAULO",
-                "amount": None,
-                "txid": "***",
-            },
-        },
-        {
-            "name": "real-static-uppercase-gui-amount-cep",
-            "payload": "00020126580014BR.GOV.BCB.PIX01364cf4ffc2-0f2a-41b6-9eca-0f52f04650435204"
-            "000053039865406130.005802BR5921Yohan Lopes Rodrigues6009SAO PAULO61080540900062070503"
-            "***6304D52C",
-            "fields": {
-                "key": "4cf4ffc2-0f2a-41b6-9eca-0f52f0465043",
-                "merchant_name": "Yohan Lopes Rodrigues",
-                "merchant_city": "SAO PAULO",
-                "amount": "130.00",
-                "txid": "***",
-                "postal_code": "05409000",
-            },
-        },
-        {
-            "name": "cnpj-key-description-leading-zero-crc",
-            "payload": "00020101021126520014br.gov.bcb.pix0114112223330001810212Parcela 1/125204"
-            "0000530398654040.015802BR5925RECUPERADORA DE CREDITOS 6013FLORIANOPOLIS62070503***"
-            "63040BF7",
-            "fields": {
-                "key": "11222333000181",
-                "description": "Parcela 1/12",
-                "merchant_name": "RECUPERADORA DE CREDITOS ",
-                "merchant_city": "FLORIANOPOLIS",
-                "amount": "0.01",
-                "txid": "***",
-            },
-        },
-    ],
-    "invalid": [
-        {
-            "name": "tlv-length-overrun-in-62-correct-crc",
-            "payload": "00020126360014BR.GOV.BCB.PIX0114+5511943214321520400005303986540566.665802"
-            "BR5907EMPRESA6008BRASILIA62080503***6304170E",
-        },
-        {
-            "name": "wrong-txid-length-and-crc",
-            "payload": "00020126710014br.gov.bcb.pix01362ae3db4c-9f04-44de-9a39-adcc98a334c20209"
-            "Churrasco520400005303986540550.005802BR5913John Doe6009Joinville62290525JHOND000000"
-            "00465493ASA6304DB5E",
-        },
-    ],
-}
+# The BR Code test vectors: a copy of the team's shared file, with its source noted inside.
+VECTORS: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parents[1] / "fixtures" / "pix_brcode.json").read_text("utf-8")
+)
 VALID = {vector["name"]: vector for vector in VECTORS["valid"]}
 INVALID = {vector["name"]: vector for vector in VECTORS["invalid"]}
 
@@ -149,15 +81,12 @@ def reason_of(payload: str) -> str:
     return caught.value.reason
 
 
-# --- the shared vectors -------------------------------------------------------------------------
+# --- the vectors ---------------------------------------------------------------------------------
 
 
-def test_vectors_match_the_shared_file() -> None:
-    if not SHARED_VECTORS.exists():
-        pytest.skip(f"{SHARED_VECTORS} is not in this checkout")
-    shared = json.loads(SHARED_VECTORS.read_text(encoding="utf-8"))
-    assert shared["valid"] == VECTORS["valid"]
-    assert shared["invalid"] == VECTORS["invalid"]
+def test_the_vectors_are_all_there() -> None:
+    assert (len(VALID), len(INVALID)) == (4, 2)
+    assert "source" in VECTORS
 
 
 @pytest.mark.parametrize("name", list(VALID))
@@ -216,9 +145,19 @@ def test_crc_is_zero_padded() -> None:
     assert encode_brcode(parse_brcode(payload)).endswith("63040BF7")
 
 
-def test_lowercase_crc_is_rejected() -> None:
+def test_a_lowercase_crc_is_read() -> None:
+    # Some PSPs write the CRC in lowercase hex; the issue: such codes were refused.
     payload = VALID["cnpj-key-description-leading-zero-crc"]["payload"]
-    assert reason_of(payload[:-4] + "0bf7") == "the CRC must be 4 uppercase hex digits, not '0bf7'"
+    code = parse_brcode(payload[:-4] + "0bf7")
+    assert code == parse_brcode(payload)
+    assert encode_brcode(code) == payload  # written back in uppercase
+    assert "wrong CRC: the code says 0bf8" in reason_of(payload[:-4] + "0bf8")
+
+
+@pytest.mark.parametrize("around", [(" ", ""), ("\n", "\r\n"), ("\t ", " \n"), ("\u00a0", "")])
+def test_whitespace_around_a_pasted_code_is_ignored(around: tuple[str, str]) -> None:
+    payload = VALID["bcb-manual-static-evp"]["payload"]
+    assert parse_brcode(around[0] + payload + around[1]) == parse_brcode(payload)
 
 
 @pytest.mark.parametrize(
@@ -226,15 +165,16 @@ def test_lowercase_crc_is_rejected() -> None:
     [
         ("", "printable ASCII"),
         ("\n", "printable ASCII"),
-        (VALID["bcb-manual-static-evp"]["payload"] + "\n", "printable ASCII"),
-        (" " + VALID["bcb-manual-static-evp"]["payload"], "wrong CRC"),
+        (" \n ", "printable ASCII"),
+        (VALID["bcb-manual-static-evp"]["payload"].replace("Fulano de", "Fulano\nde"), "ASCII"),
         (with_crc(tlv(("00", "01"), ("59", "São"))), "printable ASCII"),
         ("1D3D", "the code must end with the CRC field"),
         ("63041D3D", "wrong CRC"),
         (VALID["bcb-manual-static-evp"]["payload"][:-8], "the code must end with the CRC field"),
         (VALID["bcb-manual-static-evp"]["payload"][:-1], "the code must end with the CRC field"),
         (VALID["bcb-manual-static-evp"]["payload"][:-4] + "1D3", "the code must end with"),
-        (VALID["bcb-manual-static-evp"]["payload"][:-4] + "1D3G", "4 uppercase hex digits"),
+        (VALID["bcb-manual-static-evp"]["payload"][:-4] + "1D3G", "4 hex digits"),
+        (VALID["bcb-manual-static-evp"]["payload"][:-4] + "1d3e", "wrong CRC"),
         (VALID["bcb-manual-static-evp"]["payload"][:-4] + "1D3E", "wrong CRC"),
     ],
 )
@@ -387,23 +327,79 @@ def test_fields_at_their_maximum_length_parse() -> None:
 
 
 def test_unknown_fields_are_kept_in_order_and_written_back() -> None:
-    recurrence = tlv(("00", "br.gov.bcb.pix"), ("25", "pix.example.com/rec/42"))
+    recurrence = tlv(("00", "br.gov.bcb.pix"), ("25", "pix.example.com/rec/42"), ("30", "x"))
     payload = code_with(
         f26=tlv(("00", "br.gov.bcb.pix"), ("01", EVP), ("03", "fss")),
         f27=tlv(("00", "com.example.wallet")),
         f55="01",
         f62=tlv(("05", "***"), ("50", tlv(("00", "br.gov.bcb.brcode"), ("01", "1.0.0")))),
         f80=recurrence,
+        f81="0003abc",
     )
     code = parse_brcode(payload)
     assert code.unknown_fields == (
         ("27", "0018com.example.wallet"),
         ("55", "01"),
-        ("80", recurrence),
+        ("81", "0003abc"),
     )
     assert code.unknown_account_fields == (("03", "fss"),)
     assert code.unknown_additional_fields == (("50", "0017br.gov.bcb.brcode01051.0.0"),)
+    assert code.unknown_recurrence_fields == (("30", "x"),)
     assert encode_brcode(code) == payload
+
+
+# --- Pix Automático (field 80) ------------------------------------------------------------------
+
+RECURRENCE = tlv(("00", "br.gov.bcb.pix"), ("25", "pix.example.com/rec/v2/rec/7f3a"))
+
+
+def test_pix_automatico_with_the_gui_alone_in_field_26() -> None:
+    # The issue: a valid Pix Automático code (26 holds only the GUI, the location is in 80)
+    # was refused for lacking a key or a URL in 26.
+    payload = code_with(f26=tlv(("00", "BR.GOV.BCB.PIX")), f80=RECURRENCE)
+    code = parse_brcode(payload)
+    assert code.is_recurring and not code.is_dynamic
+    assert (code.key, code.url, code.gui) == (None, None, "BR.GOV.BCB.PIX")
+    assert code.recurrence_url == "pix.example.com/rec/v2/rec/7f3a"
+    assert code.recurrence_gui == "br.gov.bcb.pix"
+    assert code.unknown_fields == ()
+    assert encode_brcode(code) == payload
+
+
+def test_pix_automatico_composite_with_an_immediate_charge() -> None:
+    payload = code_with(
+        f01="12",
+        f26=tlv(("00", "br.gov.bcb.pix"), ("25", "pix.example.com/qr/v2/cobv/9b1")),
+        f54="89.90",
+        f80=RECURRENCE,
+    )
+    code = parse_brcode(payload)
+    assert code.is_recurring and code.is_dynamic
+    assert (code.url, code.amount_cents) == ("pix.example.com/qr/v2/cobv/9b1", 8_990)
+    assert encode_brcode(code) == payload
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"f80": None}, "the GUI alone only with field 80"),  # 26 with the GUI alone, no 80
+        ({"f80": tlv(("00", "br.gov.bcb.pix"))}, "missing field 80-25 (recurrence URL)"),
+        ({"f80": tlv(("25", "pix.example.com/rec/1"))}, "missing field 80-00 (GUI)"),
+        (
+            {"f80": tlv(("00", "com.example.rec"), ("25", "pix.example.com/rec/1"))},
+            "field 80 must carry the GUI",
+        ),
+        (
+            {"f80": tlv(("00", "br.gov.bcb.pix"), ("25", "https://pix.example.com/rec/1"))},
+            "URL with a scheme",
+        ),
+        ({"f80": "0014br.gov.bcb.pix25"}, "field 80: no 2-digit ID and length at 18"),
+        ({"f80": tlv(("00", "br.gov.bcb.pix"), ("00", "x"))}, "field 80: field 00 appears twice"),
+    ],
+)
+def test_pix_automatico_rules(changes: dict[str, str | None], reason: str) -> None:
+    fields = {"f26": tlv(("00", "br.gov.bcb.pix")), "f80": RECURRENCE, **changes}
+    assert reason in reason_of(code_with(**{k: v for k, v in fields.items() if v is not None}))
 
 
 def test_fields_out_of_order_parse_and_encode_in_ascending_order() -> None:
@@ -555,11 +551,19 @@ def test_invalid_brcode_is_a_value_error_with_a_reason() -> None:
         ({"unknown_fields": (("63", "x"),)}, "unknown fields of the code need distinct"),
         ({"unknown_fields": (("5A", "x"),)}, "unknown fields of the code need distinct"),
         ({"unknown_fields": (("8", "x"),)}, "unknown fields of the code need distinct"),
-        ({"unknown_fields": (("80", "x"), ("80", "y"))}, "unknown fields of the code need"),
+        ({"unknown_fields": (("81", "x"), ("81", "y"))}, "unknown fields of the code need"),
+        ({"unknown_fields": (("80", "x"),)}, "unknown fields of the code need distinct"),
+        ({"unknown_recurrence_fields": (("25", "x"),)}, "fields of 80 need its recurrence"),
+        (
+            {"recurrence_url": "r.example/1", "unknown_recurrence_fields": (("00", "x"),)},
+            "unknown fields of field 80 need",
+        ),
+        ({"recurrence_url": "r.example/1", "recurrence_gui": "x"}, "field 80 must carry the GUI"),
+        ({"key": None, "recurrence_url": ""}, "field 25 must have 1-99 characters, not 0"),
         ({"unknown_account_fields": (("01", "x"),)}, "unknown fields of field 26 need"),
         ({"unknown_additional_fields": (("05", "x"),)}, "unknown fields of field 62 need"),
-        ({"unknown_fields": (("80", ""),)}, "field 80 must have 1-99 characters, not 0"),
-        ({"unknown_fields": (("80", "x" * 100),)}, "field 80 must have 1-99 characters, not 100"),
+        ({"unknown_fields": (("81", ""),)}, "field 81 must have 1-99 characters, not 0"),
+        ({"unknown_fields": (("81", "x" * 100),)}, "field 81 must have 1-99 characters, not 100"),
         ({"unknown_additional_fields": (("50", "x" * 89),)}, "field 62 must have 1-99"),
         ({"merchant_name": "São Paulo"}, "printable ASCII characters only"),
         ({"description": "\x7f"}, "printable ASCII characters only"),
@@ -683,7 +687,7 @@ codes = st.builds(
     gui=st.sampled_from(["br.gov.bcb.pix", "BR.GOV.BCB.PIX", "br.GOV.bcb.Pix"]),
     merchant_category_code=st.from_regex(r"[0-9]{4}", fullmatch=True),
     unknown_fields=unknown(
-        {"00", "01", "26", "52", "53", "54", "58", "59", "60", "61", "62", "63"}, 3, 30
+        {"00", "01", "26", "52", "53", "54", "58", "59", "60", "61", "62", "63", "80"}, 3, 30
     ),
     unknown_account_fields=unknown({"00", "01", "02", "25"}, 1, 8),
     unknown_additional_fields=unknown({"05"}, 2, 20),
@@ -700,9 +704,22 @@ dynamic_codes = codes.flatmap(
     )
 )
 
+recurring_codes = st.builds(
+    lambda code, url, alone, extra: replace(
+        code,
+        key=None if alone else code.key,
+        recurrence_url=url,
+        unknown_recurrence_fields=extra,
+    ),
+    codes,
+    urls,
+    st.booleans(),
+    unknown({"00", "25"}, 1, 10),
+)
+
 
 @DOMAIN
-@given(code=codes | dynamic_codes)
+@given(code=codes | dynamic_codes | recurring_codes)
 def test_encode_then_parse_gives_back_the_code_and_the_payload(code: BRCode) -> None:
     payload = encode_brcode(code)
     parsed = parse_brcode(payload)
@@ -716,8 +733,12 @@ def test_any_single_character_change_is_detected(code: BRCode, data: st.DataObje
     payload = encode_brcode(code)
     index = data.draw(st.integers(0, len(payload) - 1))
     char = data.draw(PRINTABLE.filter(lambda c: c != payload[index]))
+    changed = payload[:index] + char + payload[index + 1 :]
+    if index >= len(payload) - 4 and char.upper() == payload[index]:
+        assert parse_brcode(changed) == code  # the CRC's hex letters are read in any case
+        return
     with pytest.raises(InvalidBRCode):
-        parse_brcode(payload[:index] + char + payload[index + 1 :])
+        parse_brcode(changed)
 
 
 @DOMAIN

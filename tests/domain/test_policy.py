@@ -6,11 +6,15 @@ import pytest
 
 from portal.domain.errors import InvalidPolicy
 from portal.domain.policy import (
+    MSG_SCHEDULES_NOT_LEVEL,
+    SCHEDULES_NOT_LEVEL,
     AffordabilityRule,
     BreachRule,
     DiscountTier,
     DueDateWindow,
     InstallmentBand,
+    level_schedules_problem,
+    smallest_level_installment_cents,
 )
 
 from .conftest import make_policy
@@ -140,3 +144,32 @@ def test_breach_rule(as_of: date, days_late: int, late: bool, broken: bool) -> N
     assert rule.days_late(due, as_of) == days_late
     assert rule.is_late(due, as_of) is late
     assert rule.breaks_agreement(due, as_of) is broken
+
+
+@pytest.mark.parametrize(
+    ("rate", "bands", "smallest"),
+    [
+        ("0.95", (InstallmentBand(0, 24),), 1_300),  # 23 installments: up to 13 centavos off
+        ("0.95", (InstallmentBand(0, 1), InstallmentBand(50_000, 120)), 11_000),
+        ("0", (InstallmentBand(0, 120),), 5_900),
+        ("15", (InstallmentBand(0, 73),), 7_818_200),
+        ("15", (InstallmentBand(0, 1),), 0),  # à vista only
+    ],
+)
+def test_smallest_level_installment(
+    rate: str, bands: tuple[InstallmentBand, ...], smallest: int
+) -> None:
+    policy = make_policy(plan_monthly_rate_pct=Decimal(rate), installment_bands=bands)
+    assert smallest_level_installment_cents(policy) == smallest
+
+
+def test_a_policy_whose_plans_could_be_uneven_is_explained() -> None:
+    assert level_schedules_problem(make_policy()) is None
+    policy = make_policy(
+        plan_monthly_rate_pct=Decimal("15.0"), installment_bands=(InstallmentBand(0, 73),)
+    )
+    problem = level_schedules_problem(policy)
+    assert problem is not None
+    assert (problem.code, problem.key) == (SCHEDULES_NOT_LEVEL, MSG_SCHEDULES_NOT_LEVEL)
+    assert problem.params_dict() == {"rate_pct": "15", "count": 72, "amount_cents": 7_818_200}
+    assert level_schedules_problem(make_policy(min_installment_cents=7_818_200)) is None

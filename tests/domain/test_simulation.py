@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy_financial as npf
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,19 +13,23 @@ from portal.domain.errors import (
     DuplicateItem,
     FirstDueDateOutOfWindow,
     InvalidAmount,
+    Message,
     NoItemsSelected,
 )
 from portal.domain.offers import Installment, Offer, OptionKind
 from portal.domain.policy import InstallmentBand
+from portal.domain.price import within_level_tolerance
 from portal.domain.simulation import (
     DOWN_PAYMENT_BELOW_MINIMUM,
     INSTALLMENT_BELOW_MINIMUM,
+    MSG_NOT_LEVEL,
+    SCHEDULE_NOT_LEVEL,
     build_offer,
     due_dates,
 )
 
 from .conftest import DOMAIN, make_item, make_policy
-from .test_cet import bisection_xirr
+from .test_cet import rounding_may_show
 
 AS_OF = date(2026, 2, 9)
 CARNIVAL_MONDAY = date(2026, 2, 16)
@@ -78,12 +83,12 @@ def test_worked_example(anbima: BankCalendar) -> None:
     assert six.nominal_monthly_rate_pct == Decimal("0.95")
     assert six.valid
 
-    # CET against an independent bisection on the same dated flows.
-    flows = [(row.due_date, row.amount_cents) for row in six.installments[1:]]
-    annual = bisection_xirr(100_000, date(2026, 2, 18), flows)
-    assert six.cet_annual_pct == Decimal("12.55")
-    assert abs(float(six.cet_annual_pct) - annual * 100) <= 0.005
-    assert abs(float(six.cet_monthly_pct) - ((1 + annual) ** (1 / 12) - 1) * 100) <= 0.005
+    # CET on the schedule's month count: the plan rate (it was 0,99 % / 12,55 % on the rolled
+    # dates, with no fee at all). Checked against numpy-financial's periodic IRR.
+    assert (six.cet_monthly_pct, six.cet_annual_pct) == (Decimal("0.95"), Decimal("12.02"))
+    monthly = npf.irr([-100_000, *(row.amount_cents for row in six.installments[1:])])
+    assert abs(float(six.cet_monthly_pct) - monthly * 100) <= 0.005
+    assert abs(float(six.cet_annual_pct) - ((1 + monthly) ** 12 - 1) * 100) <= 0.005
 
 
 def test_default_entrada_is_the_policy_minimum(anbima: BankCalendar) -> None:
@@ -203,6 +208,90 @@ def test_small_amounts_are_cash_only(anbima: BankCalendar) -> None:
     assert len(offer.options) == 1
 
 
+def test_an_uneven_schedule_is_not_offered(anbima: BankCalendar) -> None:
+    # The issue: 10.000,00 at 15 % × 72 ended with R$ 2.157,99 against R$ 1.500,06 and was
+    # offered. 1.000.000 + 3,5 % of charges = 1.035.000; entrada 35.000 → 1.000.000 financed.
+    offer = build_offer(
+        [make_item(principal_cents=1_000_000)],
+        make_policy(plan_monthly_rate_pct=Decimal(15), installment_bands=(InstallmentBand(0, 73),)),
+        anbima,
+        debtor_kind=DebtorKind.CONSUMER,
+        as_of=AS_OF,
+        first_due_date=CARNIVAL_MONDAY,
+        down_payment_cents=35_000,
+    )
+    uneven = offer.option(73)
+    assert uneven.financed_cents == 1_000_000
+    assert (uneven.installment_cents, uneven.last_installment_cents) == (150_006, 211_826)
+    assert not uneven.valid
+    assert uneven.violations == (
+        Message.of(SCHEDULE_NOT_LEVEL, MSG_NOT_LEVEL, amount_cents=211_826),
+    )
+    assert offer.option(24).valid  # a shorter plan at the same rate is level
+
+
+@pytest.mark.parametrize(
+    ("first_due", "valid_until"),
+    [
+        (date(2026, 2, 10), date(2026, 2, 10)),  # the next day: not 5 days (14/02) as before
+        (date(2026, 2, 14), date(2026, 2, 14)),  # a Saturday, but the validity ends first
+        (date(2026, 2, 13), date(2026, 2, 13)),
+        (date(2026, 2, 16), date(2026, 2, 14)),  # Carnival: paid on 18/02, validity 5 days
+    ],
+)
+def test_an_offer_closes_no_later_than_its_first_payment(
+    anbima: BankCalendar, first_due: date, valid_until: date
+) -> None:
+    offer = build_offer(
+        [make_item()],
+        make_policy(),  # offer_validity_days = 5
+        anbima,
+        debtor_kind=DebtorKind.CONSUMER,
+        as_of=AS_OF,
+        first_due_date=first_due,
+    )
+    assert offer.valid_until == valid_until
+    assert (
+        offer.valid_until <= offer.first_payment_date == offer.options[-1].installments[0].due_date
+    )
+    assert offer.is_open_on(valid_until) and not offer.is_open_on(valid_until + timedelta(1))
+
+
+def test_a_saturday_first_payment_keeps_the_offer_open_until_it_is_due(
+    anbima: BankCalendar,
+) -> None:
+    offer = build_offer(
+        [make_item()],
+        make_policy(offer_validity_days=30),
+        anbima,
+        debtor_kind=DebtorKind.CONSUMER,
+        as_of=AS_OF,
+        first_due_date=date(2026, 2, 14),  # Saturday, then Carnival: paid on Wednesday 18/02
+    )
+    assert offer.first_payment_date == date(2026, 2, 18)
+    assert offer.valid_until == offer.open_until == date(2026, 2, 18)
+
+
+def test_without_fees_the_cet_is_the_plan_rate(anbima: BankCalendar) -> None:
+    # The issue: a 2,49 % a.m. plan showed a CET of 2,37 % a.m. with no fee (entrada Thursday
+    # 09/01/2025, the installment moved from Sunday 09/02 to Monday 10/02, 32 days later).
+    offer = build_offer(
+        [make_item(principal_cents=150_000, due_date=date(2024, 12, 1))],
+        make_policy(plan_monthly_rate_pct=Decimal("2.49"), min_installment_cents=1_000),
+        anbima,
+        debtor_kind=DebtorKind.CONSUMER,
+        as_of=date(2025, 1, 8),
+        first_due_date=date(2025, 1, 9),
+    )
+    two = offer.option(2)
+    assert [row.due_date for row in two.installments] == [date(2025, 1, 9), date(2025, 2, 10)]
+    assert two.valid
+    annual = ((Decimal("1.0249") ** 12 - 1) * 100).quantize(Decimal("0.01"))
+    assert annual == Decimal("34.33")
+    for option in offer.options[1:]:
+        assert (option.cet_monthly_pct, option.cet_annual_pct) == (Decimal("2.49"), annual)
+
+
 def test_rate_zero_plan(anbima: BankCalendar) -> None:
     three = simulate(anbima, down_payment=3_500, plan_monthly_rate_pct=Decimal(0)).option(4)
     assert [row.amount_cents for row in three.installments] == [3_500, 33_333, 33_333, 33_334]
@@ -283,10 +372,20 @@ def test_offer_properties(
             assert not option.valid
         if option.down_payment_cents < policy.minimum_down_payment_cents(negotiated):
             assert not option.valid
+        # Every option offered is level: the last within 1 % (or 1 centavo) of the others.
+        if option.valid:
+            assert set(amounts[1:-1]) <= {option.installment_cents}
+            assert within_level_tolerance(option.installment_cents, amounts[-1])
+            assert min(amounts) > 0
         if previous is not None:
             # More installments never mean a larger installment …
             assert option.installment_cents <= previous.installment_cents
             # … and with a positive rate the total grows with n.
             if policy.plan_monthly_rate_pct > 0:
                 assert option.total_cents >= previous.total_cents
+        # With no fees, the CET of an option offered is the plan rate at the precision shown
+        # (unless the amounts are so small that ½ centavo shows; the note then says so).
+        rate = policy.plan_monthly_rate_pct
+        if option.valid and not rounding_may_show(tuple(amounts[1:]), rate):
+            assert option.cet_monthly_pct == rate
         previous = option

@@ -75,6 +75,16 @@ def test_the_month_adds_up_to_the_centavo(client: FlaskClient) -> None:
     assert db.session.query(AuditEvent).count() == events_before, "nothing stored or audited"
 
 
+def test_amounts_typed_with_a_decimal_dot_are_read_as_reais(client: FlaskClient) -> None:
+    # parse_money read "2150.00" as R$ 215.000,00 and "1,234.56" as R$ 1,23.
+    soup = parse_page(_post(client, {"income_main": "2150.00", "housing": "1234.5"}))
+    cells = _cells(soup)
+    assert cells["Renda"] == ["R$\xa02.150,00", "100%"]
+    assert cells["Moradia"] == ["R$\xa01.234,50", "57,4%"]
+    refused = _post(client, {"income_main": "1,234.56"})
+    assert refused.status_code == 400
+
+
 def test_an_anonymous_visitor_gets_the_amount_to_type_not_a_button(client: FlaskClient) -> None:
     soup = parse_page(_post(client, MONTH))
     assert soup.find("form", action="/aprenda/planejador/simular") is None
@@ -103,7 +113,10 @@ def test_bad_amounts_are_a_400_in_pt_br(client: FlaskClient) -> None:
     assert response.status_code == 400
     soup = parse_page(response)
     errors = [e.get_text(" ", strip=True) for e in soup.select(".field__error")]
-    assert errors == ["Erro: Informe um valor em reais, por exemplo 150,00."] * 2
+    assert errors == [
+        "Erro: Informe o valor sem sinal de mais ou de menos.",  # housing
+        "Erro: Use só algarismos, com vírgula antes dos centavos, por exemplo 1.234,56.",  # food
+    ]
     assert soup.select_one(".error-summary a[href='#housing']")
     assert soup.find("input", attrs={"name": "food"})["aria-invalid"] == "true"
     assert soup.select_one(".planner-result") is None

@@ -28,6 +28,11 @@ from tests.access_helpers import events, make_staff, staff_login
 from tests.factories import create_creditor
 from tests.html import parse_page
 
+JUROS_CAP = (
+    "Os juros de mora vão de 0% a 1% ao mês: é o teto dos juros moratórios (Súmula 379 do STJ; "
+    "Código Civil, art. 406)."
+)
+
 
 @pytest.fixture
 def creditors() -> dict[str, Creditor]:
@@ -163,6 +168,34 @@ def test_preview_shows_the_engines_figures_for_the_edited_rules(
     assert len(events("policy.published")) == 3  # the fixture's
 
 
+def test_minimums_typed_with_a_decimal_dot_are_reais(
+    client: FlaskClient, creditors: dict[str, Creditor]
+) -> None:
+    # The old parser read "50.00" as R$ 5.000,00.
+    _login(client, creditors["a"])
+    path, fields = _edit(client, creditors["a"])
+    fields.update(min_installment="50.00", existential_minimum="600.00", acao="previsualizar")
+    page = parse_page(client.post(path, data=fields))
+    fields = _fields(page)
+    assert (fields["min_installment"], fields["existential_minimum"]) == ("50.00", "600.00")
+    assert client.post(path, data={**fields, "acao": "publicar"}).status_code == 303
+    published = current_policy(db.session, creditors["a"].id)
+    assert published.min_installment_cents == 5_000
+    assert published.affordability.existential_minimum_cents == 60_000
+
+
+def test_a_rate_and_count_pair_is_accepted_with_a_high_enough_minimum(
+    client: FlaskClient, creditors: dict[str, Creditor]
+) -> None:
+    _login(client, creditors["a"])
+    path, fields = _edit(client, creditors["a"])
+    fields.update(plan_monthly_rate_pct="0,95", min_installment="110,00", acao="previsualizar")
+    fields["bands-2-max_payments"] = "120"
+    page = parse_page(client.post(path, data=fields))
+    assert client.post(path, data={**_fields(page), "acao": "publicar"}).status_code == 303
+    assert current_policy(db.session, creditors["a"].id).max_payments_for(10**9) == 120
+
+
 def test_publish_after_preview_appends_a_version(
     client: FlaskClient, creditors: dict[str, Creditor]
 ) -> None:
@@ -228,7 +261,9 @@ def test_rules_changed_after_the_preview_are_previewed_again(
     [
         ({"multa_pct": "3"}, ["A multa vai de 0% a 2%"]),
         ({"juros_monthly_pct": "abc"}, ["Informe um percentual, por exemplo 2,5."]),
-        ({"juros_monthly_pct": "25"}, ["Os juros de mora vão de 0% a 20% ao mês."]),
+        ({"juros_monthly_pct": "25"}, [JUROS_CAP]),
+        ({"juros_monthly_pct": "1,5"}, [JUROS_CAP]),  # accepted (up to 20 %) before
+        ({"juros_monthly_pct": "2"}, [JUROS_CAP]),
         ({"multa_pct": ""}, ["Preencha este campo."]),
         (
             {"grace_days": "40", "breach_after_days": "10"},
@@ -249,6 +284,21 @@ def test_rules_changed_after_the_preview_are_previewed_again(
             ],
         ),
         ({"sample_amount": "0"}, ["Informe o valor da dívida de exemplo"]),
+        # Rate and count pairs whose last installment could be more than 1 % off (issue 13).
+        (
+            {"plan_monthly_rate_pct": "15", "bands-2-max_payments": "73"},
+            [
+                "Com juros de 15% ao mês em até 72 parcelas depois da entrada, a última parcela "
+                "pode ficar mais de 1% diferente das outras. Para evitar isso, a parcela mínima "
+                "precisa ser de pelo menos R$\xa078.182,00; ou reduza os juros ou o número de "
+                "pagamentos."
+            ],
+        ),
+        (
+            {"plan_monthly_rate_pct": "0,95", "bands-2-max_payments": "120"},
+            ["a parcela mínima precisa ser de pelo menos R$\xa0110,00"],
+        ),
+        ({"min_installment": "1,234.56"}, ["Use o ponto para os milhares e a vírgula"]),
     ],
 )
 def test_bad_rules_are_explained_and_nothing_is_published(

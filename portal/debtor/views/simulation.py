@@ -299,6 +299,10 @@ def accept(token: str) -> Response | tuple[str, int]:
 
 _ACCEPT_ERRORS = {
     "expired": lambda: _("Esta proposta venceu. Faça uma nova simulação, leva um minuto."),
+    "first_payment_passed": lambda: _(
+        "A data do primeiro pagamento desta proposta já passou. Faça uma nova simulação e "
+        "escolha outra data."
+    ),
     "invalid_option": lambda: _("Esta opção não está mais disponível. Faça uma nova simulação."),
     "stale": lambda: _("Os valores mudaram desde a simulação. Faça uma nova simulação."),
     "taken": lambda: _("Estas pendências já fazem parte de outro acordo."),

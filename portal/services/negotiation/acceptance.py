@@ -109,14 +109,19 @@ def accept_offer(
 ) -> Agreement:
     """Turn the stored offer into an agreement, once.
 
-    Raises ``AcceptanceError`` with reason ``expired``, ``invalid_option``, ``stale`` (an item
-    changed since the offer) or ``taken`` (the items are no longer open; the caller rolls back
-    and looks the agreement up by its acceptance key).
+    Raises ``AcceptanceError`` with reason ``expired``, ``first_payment_passed`` (the agreement
+    would start overdue), ``invalid_option``, ``stale`` (an item changed since the offer) or
+    ``taken`` (the items are no longer open; the caller rolls back and looks the agreement up
+    by its acceptance key).
     """
     existing = find_by_acceptance_key(session, debtor.id, acceptance_key)
     if existing is not None:
         return existing
-    if snapshot.debtor_id != debtor.id or not offer.is_open_on(today):
+    if snapshot.debtor_id != debtor.id:
+        raise AcceptanceError("expired")
+    if today > offer.first_payment_date:
+        raise AcceptanceError("first_payment_passed")
+    if not offer.is_open_on(today):
         raise AcceptanceError("expired")
     option = next((o for o in offer.options if o.payment_count == payment_count), None)
     if option is None or not option.valid:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -162,12 +163,13 @@ def test_expired_and_invalid_offers_are_refused(app: Flask) -> None:
         world.debtor,
         world.creditor.id,
         None,
-        first_due_date=today + timedelta(days=2),
+        first_due_date=today + timedelta(days=10),  # validity (3 days) ends well before it
         down_payment_cents=None,
         today=today,
         actor=SYSTEM,
     )
     later = offer.valid_until + timedelta(days=1)
+    assert later < offer.first_payment_date
     with pytest.raises(AcceptanceError, match="expired"):
         accept_offer(
             db.session,
@@ -194,6 +196,38 @@ def test_expired_and_invalid_offers_are_refused(app: Flask) -> None:
             now=now_utc(),
             today=today,
         )
+
+
+def test_an_offer_past_its_first_payment_date_is_refused(app: Flask) -> None:
+    world = debt_world()
+    today = today_br()
+    snapshot, offer = create_offer(
+        db.session,
+        world.debtor,
+        world.creditor.id,
+        None,
+        first_due_date=today + timedelta(days=1),
+        down_payment_cents=None,
+        today=today,
+        actor=SYSTEM,
+    )
+    assert offer.valid_until <= offer.first_payment_date
+    # An offer stored before the rule could stay open after its entrada date.
+    legacy = replace(offer, valid_until=offer.first_payment_date + timedelta(days=10))
+    with pytest.raises(AcceptanceError, match="first_payment_passed"):
+        accept_offer(
+            db.session,
+            world.debtor,
+            snapshot,
+            legacy,
+            2,
+            acceptance_key="k" * 20,
+            context=CONTEXT,
+            actor=SYSTEM,
+            now=now_utc(),
+            today=offer.first_payment_date + timedelta(days=1),
+        )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Agreement)) == 0
 
 
 def test_cash_payment_completes_and_settles_the_items(
