@@ -43,3 +43,6 @@ def stripe_webhook() -> Response | tuple[Response, int]:
         current_app.logger.exception("stripe webhook failed; Stripe will retry")
         return problem(500, "Internal Server Error"), 500
     return jsonify({"received": True, "outcome": outcome.action})
+
+
+from portal.callbacks import twilio  # noqa: E402, F401  (Twilio status and replies)

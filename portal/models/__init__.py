@@ -37,6 +37,15 @@ from portal.models.note import DebtorNote, ImmutableNoteError
 from portal.models.payment import OutboxEvent, Payment, ProviderEventRecord, SandboxCharge
 from portal.models.pending_item import ItemStatus, PendingItem
 from portal.models.policy import ImmutablePolicyError, PolicyVersion
+from portal.models.regua import (
+    ImmutableReguaError,
+    MessageStatus,
+    OptOutSource,
+    ReguaStep,
+    ReguaVersion,
+    ReminderMessage,
+    ReminderOptOut,
+)
 from portal.models.staff import StaffRole, StaffUser, staff_creditors
 
 __all__ = [
@@ -69,6 +78,7 @@ __all__ = [
     "IdempotencyRecord",
     "ImmutableNoteError",
     "ImmutablePolicyError",
+    "ImmutableReguaError",
     "ImportJob",
     "ImportOrigin",
     "ImportStatus",
@@ -76,13 +86,19 @@ __all__ = [
     "InstallmentStatus",
     "ItemStatus",
     "LinkPurpose",
+    "MessageStatus",
     "OfferSnapshot",
     "OneTimeCode",
+    "OptOutSource",
     "OutboxEvent",
     "Payment",
     "PendingItem",
     "PolicyVersion",
     "ProviderEventRecord",
+    "ReguaStep",
+    "ReguaVersion",
+    "ReminderMessage",
+    "ReminderOptOut",
     "SandboxCharge",
     "StaffRole",
     "StaffUser",

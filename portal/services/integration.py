@@ -22,6 +22,8 @@ EVENT_TYPES = frozenset(
         "payment.succeeded",
         "payment.refunded",
         "item.disputed",
+        "reminder.sent",
+        "reminder.failed",
     }
 )
 

@@ -46,8 +46,19 @@ def build_text_sender(config: Mapping[str, Any]) -> TextMessageSender:
         return OutboxTextSender(config["DEV_OUTBOX_DIR"])
     if backend == "none":
         return UnavailableTextSender()
+    if backend == "twilio":
+        from portal.adapters.messaging.twilio import TwilioTextProvider
+
+        return TwilioTextProvider.from_config(config)
     raise ValueError(f"unknown TEXT_MESSAGE_BACKEND {backend!r}")
 
 
 def init_messaging(app: Flask) -> None:
+    from portal.adapters.messaging.provider import build_text_provider
+
     app.extensions[EXTENSION_KEY] = build_text_sender(app.config)
+    # The régua's richer interface (message ids, WhatsApp templates): the same provider.
+    sender = app.extensions[EXTENSION_KEY]
+    app.extensions["text_provider"] = (
+        sender if hasattr(sender, "send_message") else build_text_provider(app.config)
+    )
