@@ -34,6 +34,7 @@ CLI = Actor(ActorType.SYSTEM, "cli")
 def register_cli(app: Flask) -> None:
     from portal.cli_api import create_api_key_command, deliver_webhooks_command
     from portal.cli_import import import_items_command
+    from portal.cli_reminders import reminders_group
 
     jobs_group.add_command(deliver_webhooks_command)
     for command in (
@@ -45,6 +46,7 @@ def register_cli(app: Flask) -> None:
         issue_link_command,
         create_staff_command,
         jobs_group,
+        reminders_group,
     ):
         app.cli.add_command(command)
 
@@ -64,6 +66,9 @@ def seed_demo_command() -> None:
     from portal.services.articles import load_bundled
 
     articles = load_bundled(db.session, actor=CLI, now=now_utc())
+    from portal.services.regua.demo import seed_demo_rulers
+
+    rulers = seed_demo_rulers(db.session)
     db.session.commit()
     created = report.created
     click.echo(
@@ -71,6 +76,7 @@ def seed_demo_command() -> None:
         f"devedores e {created['items']} pendências criados (o que já existia foi mantido)."
     )
     click.echo(f"Artigos de educação financeira: {len(articles)} publicados.")
+    click.echo(f"Réguas de cobrança de demonstração publicadas: {rulers}.")
     click.echo("")
     click.echo(f"{'Devedor':<32} {'CPF':<16} E-mail")
     for debtor in report.debtors[:8]:
