@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from portal.public.views import health, home, locale, verify  # noqa: E402, F401
+from portal.public.views import health, home, locale, opt_out, verify  # noqa: E402, F401
