@@ -13,6 +13,8 @@ from portal.staff.views import (  # noqa: E402, F401
     integration,
     kpis,
     policies,
+    regua,
+    regua_preview,
     segments,
     timeline,
 )

@@ -72,9 +72,12 @@ def kpis() -> tuple[str, int]:
     creditor = chosen_creditor(creditors)
     form = _form(creditors, creditor)
     period = _period(form, today_br())
-    report, csv_url = None, None
+    report, csv_url, regua = None, None, {}
     if creditor is not None and period is not None:
         report = creditor_kpis(db.session, creditor, period)
+        from portal.staff.views.regua_preview import kpi_context
+
+        regua = kpi_context(creditor.id, period)
         csv_url = url_for(
             "staff.kpis_csv",
             credor=creditor.id,
@@ -90,6 +93,7 @@ def kpis() -> tuple[str, int]:
         segment_labels=segment_labels,
         number=number,
         csv_url=csv_url,
+        **regua,
     ), 200 if period is not None else 400
 
 
