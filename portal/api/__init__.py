@@ -50,6 +50,7 @@ from portal.api.views import (  # noqa: E402, F401
     docs,
     items,
     links,
+    opt_outs,
     payments,
     webhooks,
 )

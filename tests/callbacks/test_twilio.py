@@ -137,3 +137,29 @@ def test_a_sair_reply_opts_out_and_the_next_run_skips(
 def test_without_twilio_the_endpoints_do_not_exist(client: FlaskClient) -> None:
     assert client.post(CALLBACK_PATH, data={"MessageSid": "SMx"}).status_code == 404
     assert client.post(INBOUND_PATH, data={"Body": "SAIR"}).status_code == 404
+
+
+def test_a_signed_callback_without_the_message_is_a_bad_request(
+    client: FlaskClient, twilio: FakeTwilio
+) -> None:
+    from twilio.request_validator import RequestValidator
+
+    form = {"AccountSid": ACCOUNT_SID}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(f"{BASE}{CALLBACK_PATH}", form)
+    response = _post(client, CALLBACK_PATH, form, signature)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    unknown = {"MessageSid": "SM" + "0" * 32, "MessageStatus": "delivered"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(f"{BASE}{CALLBACK_PATH}", unknown)
+    response = _post(client, CALLBACK_PATH, unknown, signature)
+    assert response.headers["X-Outcome"] == "unknown"  # type: ignore[attr-defined]
+
+
+def test_a_whatsapp_reply_opts_out_of_whatsapp_only(
+    app: Flask, client: FlaskClient, twilio: FakeTwilio
+) -> None:
+    message = _send_one(app)
+    form, signature = twilio.inbound(f"{BASE}{INBOUND_PATH}", "whatsapp:+5511987654321", "PARAR")
+    assert _post(client, INBOUND_PATH, form, signature).status_code == 200  # type: ignore[attr-defined]
+    db.session.expire_all()
+    [row] = db.session.scalars(sa.select(ReminderOptOut)).all()
+    assert (row.debtor_id, row.channel, row.message_id) == (message.debtor_id, "whatsapp", None)

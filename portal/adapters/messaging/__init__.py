@@ -1,8 +1,9 @@
 """SMS and WhatsApp: a :class:`TextMessageSender` protocol, the dev outbox, and a stub.
 
-There is no real provider yet: development writes to the outbox, production refuses with
-:class:`TextMessagingUnavailable`. ``init_messaging`` keeps the sender in
-``app.extensions["text_sender"]``.
+Twilio when configured (:mod:`.twilio`); otherwise development writes to the outbox and
+production refuses with :class:`TextMessagingUnavailable`. ``init_messaging`` keeps the sender
+in ``app.extensions["text_sender"]`` and the régua's richer provider interface
+(:mod:`.provider`) in ``app.extensions["text_provider"]``.
 """
 
 from __future__ import annotations

@@ -111,19 +111,28 @@ def debtor_batches(
         last = ids[-1]
 
 
-def _channels(debtor: Debtor) -> frozenset[Channel]:
-    channels = set()
-    if debtor.email:
-        channels.add(Channel.EMAIL)
-    if debtor.phone:
-        channels.update({Channel.SMS, Channel.WHATSAPP})
-    return frozenset(channels)
+@dataclass(frozen=True, slots=True)
+class _Contact:
+    """What planning needs of a debtor (plain columns: no ORM object per debtor)."""
+
+    id: int
+    phone: str | None
+    channels: frozenset[Channel]
+    blocked: bool
+
+
+_EMAIL_ONLY = frozenset({Channel.EMAIL})
+_PHONE_ONLY = frozenset({Channel.SMS, Channel.WHATSAPP})
+
+
+def _channels(email: str | None, phone: str | None) -> frozenset[Channel]:
+    return (_EMAIL_ONLY if email else frozenset()) | (_PHONE_ONLY if phone else frozenset())
 
 
 @dataclass
 class _Batch:
-    debtors: dict[int, Debtor]
-    items: dict[int, list[PendingItem]]
+    debtors: dict[int, _Contact]
+    items: dict[int, list[ItemFacts]]
     opted_out: dict[int, set[Channel]]
     days: dict[int, list[date]]
     keys: dict[int, set[str]]
@@ -132,20 +141,40 @@ class _Batch:
 def _load(
     session: DbSession, debtor_ids: list[int], creditor_ids: list[int], at: datetime
 ) -> _Batch:
-    debtors = {d.id: d for d in session.scalars(sa.select(Debtor).where(Debtor.id.in_(debtor_ids)))}
-    items: dict[int, list[PendingItem]] = defaultdict(list)
-    for item in session.scalars(
-        sa.select(PendingItem).where(
-            PendingItem.debtor_id.in_(debtor_ids),
+    # The batch holds every debtor with open items in its id range (keyset order), so a
+    # range reads the same rows as IN (…1000 ids…) without a thousand bound parameters.
+    first, last = debtor_ids[0], debtor_ids[-1]
+    wanted = set(debtor_ids)
+    debtors = {
+        row.id: _Contact(
+            row.id, row.phone, _channels(row.email, row.phone), row.access_blocked_at is not None
+        )
+        for row in session.execute(
+            sa.select(Debtor.id, Debtor.phone, Debtor.email, Debtor.access_blocked_at).where(
+                Debtor.id.between(first, last)
+            )
+        )
+        if row.id in wanted
+    }
+    items: dict[int, list[ItemFacts]] = defaultdict(list)
+    for item_id, creditor_id, debtor_id, due, status in session.execute(
+        sa.select(
+            PendingItem.id,
+            PendingItem.creditor_id,
+            PendingItem.debtor_id,
+            PendingItem.original_due_date,
+            PendingItem.status,
+        ).where(
+            PendingItem.debtor_id.between(first, last),
             PendingItem.creditor_id.in_(creditor_ids),
             PendingItem.status == ItemStatus.OPEN,
         )
     ):
-        items[item.debtor_id].append(item)
+        items[debtor_id].append(ItemFacts(item_id, creditor_id, due, status))
     opted_out: dict[int, set[Channel]] = defaultdict(set)
     for debtor_id, channel in session.execute(
         sa.select(ReminderOptOut.debtor_id, ReminderOptOut.channel).where(
-            ReminderOptOut.debtor_id.in_(debtor_ids)
+            ReminderOptOut.debtor_id.between(first, last)
         )
     ):
         opted_out[debtor_id].add(Channel(channel))
@@ -153,38 +182,38 @@ def _load(
     since = (at - timedelta(days=8)).date()  # the caps look back 7 local days
     for debtor_id, local_date in session.execute(
         sa.select(ReminderMessage.debtor_id, ReminderMessage.local_date).where(
-            ReminderMessage.debtor_id.in_(debtor_ids), ReminderMessage.local_date >= since
+            ReminderMessage.debtor_id.between(first, last), ReminderMessage.local_date >= since
         )
     ):
         days[debtor_id].append(local_date)
     keys: dict[int, set[str]] = defaultdict(set)
-    item_ids = [item.id for rows in items.values() for item in rows]
-    for debtor_id, key in session.execute(
-        sa.select(ReminderMessage.debtor_id, ReminderMessage.idempotency_key).where(
-            ReminderMessage.pending_item_id.in_(item_ids)
-        )
+    open_items = {item.item_id for rows in items.values() for item in rows}
+    for debtor_id, item_id, key in session.execute(
+        sa.select(
+            ReminderMessage.debtor_id,
+            ReminderMessage.pending_item_id,
+            ReminderMessage.idempotency_key,
+        ).where(ReminderMessage.debtor_id.between(first, last))
     ):
-        keys[debtor_id].add(key)
+        if item_id in open_items:
+            keys[debtor_id].add(key)
     return _Batch(debtors, items, opted_out, days, keys)
 
 
 def plan_batch(
     batch: _Batch, rulers: dict[int, Ruler], at: datetime, holidays: frozenset[date]
-) -> Iterator[tuple[Debtor, datetime, Decision]]:
+) -> Iterator[tuple[_Contact, datetime, Decision]]:
     for debtor_id, debtor in sorted(batch.debtors.items()):
         local_now = at.astimezone(ZoneInfo(zone_for_phone(debtor.phone)))
         facts = DebtorFacts(
             debtor_id=debtor_id,
-            blocked=debtor.access_blocked_at is not None,
-            channels=_channels(debtor),
+            blocked=debtor.blocked,
+            channels=debtor.channels,
             opted_out=frozenset(batch.opted_out.get(debtor_id, ())),
             sent_days=tuple(batch.days.get(debtor_id, ())),
             sent_keys=frozenset(batch.keys.get(debtor_id, ())),
         )
-        pairs = [
-            (ItemFacts(i.id, i.creditor_id, i.original_due_date, i.status), rulers[i.creditor_id])
-            for i in batch.items.get(debtor_id, [])
-        ]
+        pairs = [(item, rulers[item.creditor_id]) for item in batch.items.get(debtor_id, [])]
         for decision in plan_debtor(facts, pairs, local_now, holidays, CAPS):
             yield debtor, local_now, decision
 
@@ -192,7 +221,7 @@ def plan_batch(
 def _reserve(
     session: DbSession,
     decision: Decision,
-    debtor: Debtor,
+    contact: _Contact,
     creditor: Creditor,
     version: ReguaVersion,
     local_now: datetime,
@@ -206,6 +235,8 @@ def _reserve(
         if (s.phase, s.offset_days, s.channel)
         == (decision.step.phase.value, decision.step.offset_days, decision.step.channel.value)
     )
+    debtor = session.get(Debtor, contact.id)
+    assert debtor is not None  # noqa: S101 - loaded from this batch a moment ago
     try:
         with session.begin_nested():
             config = current_app.config
@@ -251,6 +282,7 @@ def run_reminders(
     batch_size: int = BATCH_SIZE,
     commit: Callable[[], None] | None = None,
     now: Callable[[], datetime] | None = None,
+    progress: Callable[[RunReport], None] | None = None,
 ) -> RunReport:
     """Plan, reserve and send what is due at ``at`` (an aware datetime); see the module doc."""
     if at.tzinfo is None:
@@ -286,13 +318,14 @@ def run_reminders(
                 report.count(Outcome.CAP)
             else:
                 reserved.append(made)
-        if dry_run:
-            continue
-        commit()  # the reservations are durable before anything leaves
-        for message, url in reserved:
-            if send_reserved(session, message, url, actor=REGUA, now=clock()):
-                report.sent += 1
-            else:
-                report.failed += 1
-            commit()
+        if not dry_run:
+            commit()  # the reservations are durable before anything leaves
+            for message, url in reserved:
+                if send_reserved(session, message, url, actor=REGUA, now=clock()):
+                    report.sent += 1
+                else:
+                    report.failed += 1
+                commit()
+        if progress is not None:
+            progress(report)
     return report
