@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
 QUIET_PIP := 2>&1 | { grep -v -e '^WARNING: Location' -e 'is ignored: it is neither' || true; }
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo migrate seed test test-postgres e2e coverage-domain lint check translations clean
+.PHONY: help install demo migrate seed test test-postgres e2e coverage-domain lint check translations clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -42,6 +42,10 @@ test: install ## run the whole suite (SQLite; browser tests skip without Chromiu
 
 test-postgres: install ## run the suite on a fresh PostgreSQL database ($$PG_TEST_URL)
 	@TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -m 'not e2e'
+
+bench: install ## benchmarks on PostgreSQL ($$PG_TEST_URL): the régua planning a large portfolio
+	@TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -s -p no:cacheprovider \
+		tests/services/regua/test_run_benchmark.py
 
 e2e: install ## only the browser journeys (headless Chromium)
 	@$(PY) -m pytest -q tests/e2e

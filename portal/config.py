@@ -179,6 +179,39 @@ def _mail(env: Mapping[str, str], mode: str, instance_path: Path) -> dict[str, A
     }
 
 
+def _text_messaging(env: Mapping[str, str], mode: str) -> dict[str, Any]:
+    """SMS and WhatsApp through Twilio when ``TWILIO_ACCOUNT_SID`` is set; otherwise the dev
+    outbox in development and nothing in production (a régua with an SMS or WhatsApp step
+    then refuses to start)."""
+    sid = env.get("TWILIO_ACCOUNT_SID", "").strip()
+    settings: dict[str, Any] = {
+        "TEXT_MESSAGE_BACKEND": "twilio"
+        if sid
+        else ("outbox" if mode == "development" else "none"),
+        "TWILIO_ACCOUNT_SID": sid or None,
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", "").strip() or None,
+        "TWILIO_SMS_FROM": env.get("TWILIO_SMS_FROM", "").strip() or None,
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID", "").strip() or None,
+        "TWILIO_WHATSAPP_FROM": env.get("TWILIO_WHATSAPP_FROM", "").strip() or None,
+    }
+    if not sid:
+        return settings
+    if not sid.startswith("AC") or not settings["TWILIO_AUTH_TOKEN"]:
+        raise ConfigError(
+            "TWILIO_ACCOUNT_SID (AC…) and TWILIO_AUTH_TOKEN are both required for Twilio "
+            "(the token also verifies Twilio's delivery callbacks)"
+        )
+    if (
+        not (settings["TWILIO_SMS_FROM"] or settings["TWILIO_MESSAGING_SERVICE_SID"])
+        and not (settings["TWILIO_WHATSAPP_FROM"])
+    ):
+        raise ConfigError(
+            "Twilio needs a sender: TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID for SMS, "
+            "TWILIO_WHATSAPP_FROM for WhatsApp"
+        )
+    return settings
+
+
 def _access(env: Mapping[str, str]) -> dict[str, Any]:
     """Lifetimes and limits of debtor access (figures: docs/requirements.md A, B)."""
     return {
@@ -336,6 +369,7 @@ def load_settings(
     settings.update(_access(env))
     settings.update(_payments(env, mode))
     settings.update(_integration(env, mode))
+    settings.update(_text_messaging(env, mode))
     if production and settings["SESSION_COOKIE_SECURE"] is False:
         raise ConfigError("SESSION_COOKIE_SECURE cannot be false in production")
     return settings

@@ -22,6 +22,7 @@ from portal.services.integration import tasks as integration_tasks
 from portal.services.negotiation import tasks as negotiation_tasks
 from portal.services.notify import tasks as notify_tasks
 from portal.services.payments import tasks as payments_tasks
+from portal.services.regua import tasks as regua_tasks
 
 TASK_MODULES = (
     access_tasks,
@@ -30,6 +31,7 @@ TASK_MODULES = (
     negotiation_tasks,
     notify_tasks,
     payments_tasks,
+    regua_tasks,
 )
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
@@ -44,6 +46,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "payments-maintenance": {
         "task": "portal.payments_maintenance",
         "schedule": crontab(minute="*/15"),  # expiry and reconciliation (C7)
+    },
+    "reminders-run": {
+        "task": "portal.reminders_run",
+        "schedule": crontab(minute="*/15"),  # the régua; quiet hours and caps per debtor
     },
     "bulk-exports-purge": {
         "task": "portal.purge_bulk_exports",

@@ -12,6 +12,7 @@ from portal.api.views import (  # noqa: F401  (registers the routes)
     docs,
     items,
     links,
+    opt_outs,
     payments,
     webhooks,
 )

@@ -27,6 +27,8 @@ EventType = Literal[
     "payment.succeeded",
     "payment.refunded",
     "item.disputed",
+    "reminder.sent",
+    "reminder.failed",
 ]
 
 

@@ -10,6 +10,7 @@ from portal.cli.demo import demo_info_command, demo_totp_command, seed_demo_comm
 from portal.cli.imports import import_items_command
 from portal.cli.jobs import jobs_group
 from portal.cli.links import issue_link_command
+from portal.cli.reminders import reminders_group
 from portal.cli.staff import create_staff_command
 
 COMMANDS = (
@@ -21,6 +22,7 @@ COMMANDS = (
     issue_link_command,
     create_staff_command,
     jobs_group,
+    reminders_group,
 )
 
 

@@ -17,6 +17,7 @@ from portal.domain.documents import format_document
 from portal.extensions import db
 from portal.models import Debtor, StaffUser
 from portal.services.learn import load_bundled
+from portal.services.regua.demo import seed_demo_rulers
 
 
 def _development_only() -> None:
@@ -33,12 +34,14 @@ def seed_demo_command() -> None:
         report = seed_demo(db.session, today_br())
         seed_demo_staff(db.session)
         articles = load_bundled(db.session, actor=CLI, now=now_utc())
+        rulers = seed_demo_rulers(db.session)
     created = report.created
     click.echo(
         f"Dados de demonstração: {created['creditors']} credores, {created['debtors']} "
         f"devedores e {created['items']} pendências criados (o que já existia foi mantido)."
     )
     click.echo(f"Artigos de educação financeira: {len(articles)} publicados.")
+    click.echo(f"Réguas de cobrança de demonstração publicadas: {rulers}.")
     click.echo("")
     click.echo(f"{'Devedor':<32} {'CPF':<16} E-mail")
     for debtor in report.debtors[:8]:

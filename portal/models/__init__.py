@@ -43,6 +43,15 @@ from portal.models.payment import (
 )
 from portal.models.pending_item import ItemStatus, PendingItem
 from portal.models.policy import ImmutablePolicyError, PolicyVersion
+from portal.models.regua import (
+    ImmutableReguaError,
+    MessageStatus,
+    OptOutSource,
+    ReguaStep,
+    ReguaVersion,
+    ReminderMessage,
+    ReminderOptOut,
+)
 from portal.models.staff import StaffRole, StaffUser, staff_creditors
 
 __all__ = [
@@ -76,6 +85,7 @@ __all__ = [
     "IdempotencyRecord",
     "ImmutableNoteError",
     "ImmutablePolicyError",
+    "ImmutableReguaError",
     "ImportJob",
     "ImportOrigin",
     "ImportStatus",
@@ -83,13 +93,19 @@ __all__ = [
     "InstallmentStatus",
     "ItemStatus",
     "LinkPurpose",
+    "MessageStatus",
     "OfferSnapshot",
     "OneTimeCode",
+    "OptOutSource",
     "OutboxEvent",
     "Payment",
     "PendingItem",
     "PolicyVersion",
     "ProviderEventRecord",
+    "ReguaStep",
+    "ReguaVersion",
+    "ReminderMessage",
+    "ReminderOptOut",
     "SandboxCharge",
     "StaffRole",
     "StaffUser",

@@ -10,6 +10,9 @@ from portal.staff.views import (  # noqa: F401  (registers the routes)
     integration,
     kpis,
     policies,
+    regua,
+    regua_kpis,
+    regua_preview,
     segments,
     timeline,
 )

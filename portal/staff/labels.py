@@ -50,6 +50,10 @@ ACTIONS: dict[str, Any] = {
     "debtor.note_added": _l("Anotação registrada"),
     "item.disputed": _l("Pendência marcada como contestada"),
     "item.resolved": _l("Contestação resolvida: pendência em aberto de novo"),
+    "reminder.sent": _l("Lembrete da régua enviado"),
+    "reminder.failed": _l("Lembrete da régua não entregue"),
+    "reminder.opted_out": _l("Devedor pediu para não receber mais lembretes"),
+    "regua.published": _l("Nova versão da régua de cobrança publicada"),
 }
 
 CHANNELS: dict[str, Any] = {

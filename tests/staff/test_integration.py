@@ -77,7 +77,13 @@ def test_dead_delivery_replayed_from_the_back_office(client: FlaskClient, app: F
     db.session.flush()
     event_id = "evt_backoffice_1"
     db.session.add(
-        OutboxEvent(id=event_id, creditor_id=creditor.id, type="agreement.accepted", data={"id": 1})
+        OutboxEvent(
+            id=event_id,
+            creditor_id=creditor.id,
+            type="agreement.accepted",
+            data={"id": 1},
+            sequence=1,
+        )
     )
     db.session.flush()
     delivery = WebhookDelivery(

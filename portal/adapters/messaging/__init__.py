@@ -1,8 +1,9 @@
 """SMS and WhatsApp: a :class:`TextMessageSender` protocol, the dev outbox, and a stub.
 
-There is no real provider yet: development writes to the outbox, production refuses with
-:class:`TextMessagingUnavailable`. ``init_messaging`` keeps the sender in
-``app.extensions["text_sender"]``.
+Twilio when configured (:mod:`.twilio`); otherwise development writes to the outbox and
+production refuses with :class:`TextMessagingUnavailable`. ``init_messaging`` keeps the sender
+in ``app.extensions["text_sender"]`` and the régua's richer provider interface
+(:mod:`.provider`) in ``app.extensions["text_provider"]``.
 """
 
 from __future__ import annotations
@@ -46,8 +47,19 @@ def build_text_sender(config: Mapping[str, Any]) -> TextMessageSender:
         return OutboxTextSender(config["DEV_OUTBOX_DIR"])
     if backend == "none":
         return UnavailableTextSender()
+    if backend == "twilio":
+        from portal.adapters.messaging.twilio import TwilioTextProvider
+
+        return TwilioTextProvider.from_config(config)
     raise ValueError(f"unknown TEXT_MESSAGE_BACKEND {backend!r}")
 
 
 def init_messaging(app: Flask) -> None:
+    from portal.adapters.messaging.provider import build_text_provider
+
     app.extensions[EXTENSION_KEY] = build_text_sender(app.config)
+    # The régua's richer interface (message ids, WhatsApp templates): the same provider.
+    sender = app.extensions[EXTENSION_KEY]
+    app.extensions["text_provider"] = (
+        sender if hasattr(sender, "send_message") else build_text_provider(app.config)
+    )

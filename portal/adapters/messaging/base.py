@@ -7,6 +7,7 @@ is configured, so retrying is pointless. Both derive from ``TextMessageError``.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Final, Protocol, runtime_checkable
 
 CHANNELS: Final = ("sms", "whatsapp")
@@ -40,3 +41,18 @@ class TextMessageSender(Protocol):
     def send(self, *, channel: str, to_phone: str, text: str) -> None:
         """Send ``text`` to ``to_phone`` over ``channel`` ("sms" or "whatsapp")."""
         ...
+
+
+class TextRejected(TextMessageError):
+    """The provider refused this message for good (bad number, unapproved template…)."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class TextReceipt:
+    provider: str
+    message_id: str
+    status: str  # "queued"/"sent" (callbacks follow) or "delivered" (the fake)

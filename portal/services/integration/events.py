@@ -32,6 +32,8 @@ EVENT_TYPES = frozenset(
         "payment.succeeded",
         "payment.refunded",
         "item.disputed",
+        "reminder.sent",
+        "reminder.failed",
     }
 )
 

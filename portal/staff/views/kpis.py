@@ -29,6 +29,7 @@ from portal.services.backoffice import (
 from portal.staff.blueprint import bp
 from portal.staff.kpi_export import kpi_charts, kpi_csv, number, segment_labels
 from portal.staff.report_forms import KpiFilterForm
+from portal.staff.views.regua_preview import kpi_context
 
 
 def chosen_creditor(creditors: list[Creditor]) -> Creditor | None:
@@ -78,9 +79,10 @@ def kpis() -> tuple[str, int]:
     creditor = chosen_creditor(creditors)
     form = _form(creditors, creditor)
     period = _period(form, today_br())
-    report, csv_url = None, None
+    report, csv_url, regua = None, None, {}
     if creditor is not None and period is not None:
         report = creditor_kpis(db.session, creditor, period)
+        regua = kpi_context(creditor.id, period)
         csv_url = url_for(
             "staff.kpis_csv",
             credor=creditor.id,
@@ -96,6 +98,7 @@ def kpis() -> tuple[str, int]:
         segment_labels=segment_labels,
         number=number,
         csv_url=csv_url,
+        **regua,
     ), 200 if period is not None else 400
 
 
