@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from portal.adapters.messaging.base import TextDeliveryError
-from portal.adapters.messaging.base import TextRejected
+from portal.adapters.messaging.base import TextDeliveryError, TextRejected
 from portal.adapters.messaging.twilio import TwilioTextProvider
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
 
