@@ -10,6 +10,8 @@ from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
+from portal.input_guard import UnstorableInput
+
 log = logging.getLogger(__name__)
 
 
@@ -17,6 +19,17 @@ FALLBACK_500 = (
     '<!doctype html><html lang="pt-BR"><meta charset="utf-8"><title>Erro</title>'
     "<h1>Algo deu errado do nosso lado</h1><p>Tente de novo em alguns instantes.</p></html>"
 )
+
+
+UNSTORABLE_DETAIL = {
+    "invalid_characters": "A value holds characters that cannot be stored: NUL, other control "
+    "characters (tab, line feed and carriage return are allowed in text), lone surrogates "
+    "or U+FFFE/U+FFFF.",
+    "invalid_encoding": "The path, query string or form is not valid UTF-8.",
+    "json_too_deep": "The JSON document is nested too deeply.",
+    "number_out_of_range": "A number in the JSON document is outside the signed 64-bit range.",
+    "invalid_json_number": "NaN and Infinity are not JSON numbers.",
+}
 
 
 def wants_problem_json() -> bool:
@@ -83,6 +96,24 @@ def init_errors(app: Flask) -> None:
         message = _(
             "Por segurança, formulários valem por pouco tempo. Volte, recarregue a "
             "página e envie de novo."
+        )
+        return render_template("errors/error.html", code=400, title=title, message=message), 400
+
+    @app.errorhandler(UnstorableInput)
+    def _unstorable(error: UnstorableInput) -> Response | tuple[str, int]:
+        """Characters, encodings or JSON that cannot be stored: refused, never a 500."""
+        status = error.code or 400
+        if wants_problem_json():
+            detail = UNSTORABLE_DETAIL.get(error.reason, "The request cannot be stored.")
+            extra: dict[str, object] = {"code": error.reason}
+            if error.field:
+                extra["errors"] = [{"field": error.field, "code": error.reason, "message": detail}]
+            title = "Unprocessable Content" if status == 422 else "Bad Request"
+            return problem(status, title, detail, **extra)
+        title = _("Não conseguimos aceitar esses dados")
+        message = _(
+            "O que foi enviado tem caracteres que não podem ser guardados (por exemplo, "
+            "caracteres de controle invisíveis). Volte, confira o texto e envie de novo."
         )
         return render_template("errors/error.html", code=400, title=title, message=message), 400
 
