@@ -35,10 +35,17 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 
 def engine_options(database_uri: str) -> dict[str, Any]:
-    """Pool settings per database: PostgreSQL pings stale connections; SQLite waits."""
+    """Pool settings per database: PostgreSQL pings stale connections; SQLite waits.
+
+    Neither ever prints statement parameters, in a log or in an exception's text.
+    """
     if database_uri.startswith("sqlite"):
-        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+        return {
+            "connect_args": {"timeout": 15, "check_same_thread": False},
+            "hide_parameters": True,  # errors never quote a row's values (CPFs, e-mails)
+        }
     return {
+        "hide_parameters": True,  # errors never quote a row's values (CPFs, e-mails)
         "pool_pre_ping": True,
         "pool_size": 5,
         "max_overflow": 10,

@@ -27,7 +27,7 @@ from portal.config import normalise_database_url
 from portal.extensions import db
 from portal.services.after_commit import wait_for_background_tasks
 
-pytest_plugins = ["tests.smtp_server"]
+pytest_plugins = ["tests.smtp_server", "tests.log_scan"]
 
 DOMAIN_TESTS = Path(__file__).resolve().parent / "domain"
 E2E_TESTS = Path(__file__).resolve().parent / "e2e"
