@@ -8,8 +8,10 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from portal.database import database_busy
 from portal.input_guard import UnstorableInput
 
 log = logging.getLogger(__name__)
@@ -141,6 +143,28 @@ def init_errors(app: Flask) -> None:
         if wants_problem_json():
             return problem(503, "Service Unavailable")
         return _render(503)
+
+    @app.errorhandler(DBAPIError)
+    def _database(error: DBAPIError) -> Response | tuple[str, int]:
+        """A lock waited for too long (SQLite's busy timeout, a PostgreSQL lock timeout or
+        deadlock): nothing was written; 503 with Retry-After, never a 500."""
+        if not database_busy(error):
+            return _unexpected(error)
+        log.warning("database busy: %s", type(error.orig).__name__)
+        if request.blueprint == "api":
+            from portal.api.unit_of_work import idempotent_post, in_progress
+
+            if idempotent_post():
+                return in_progress()
+        if wants_problem_json():
+            response = problem(
+                503, "Service Unavailable", "The database is busy; retry shortly.", code="busy"
+            )
+        else:
+            body, code = _render(503)
+            response = app.make_response((body, code))
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response | tuple[str, int]:

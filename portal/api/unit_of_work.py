@@ -3,23 +3,71 @@
 GETs only read. Writes commit once, after the view built its response; a 5xx rolls back.
 For a POST with an ``Idempotency-Key`` the stored response is written in that same
 transaction (see ``portal.services.idempotency``).
+
+Concurrency (issue 12): a duplicate of a request still running waits for it a little
+(``IDEMPOTENCY_WAIT_SECONDS`` on PostgreSQL's unique index; SQLite's busy timeout on the
+embedded default), then replays its answer; if the first is still running after that, the
+duplicate gets 409 ``idempotency_key_in_progress`` with ``Retry-After``. A unit of work
+that loses a race on a unique index (two requests creating the same debtor) is rolled back
+and run again, once more at most, and then sees the winner's row.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
+import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Response, current_app, g, request
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from portal.database import database_busy
 from portal.errors import problem
 from portal.extensions import db
 from portal.services import idempotency
 from portal.services.clock import now_utc
 
+log = logging.getLogger(__name__)
 REPLAYED_HEADER = "Idempotent-Replayed"
+ATTEMPTS = 3
+RETRY_AFTER_SECONDS = 1
+
+
+def in_progress() -> Response:
+    """409 for a duplicate whose original has not finished: retry later with the same key."""
+    response = problem(
+        409,
+        "Conflict",
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+        code="idempotency_key_in_progress",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def idempotent_post() -> bool:
+    return request.method == "POST" and request.headers.get("Idempotency-Key") is not None
+
+
+@contextmanager
+def _bounded_lock_wait() -> Iterator[None]:
+    """On PostgreSQL, wait at most ``IDEMPOTENCY_WAIT_SECONDS`` for a row lock meanwhile.
+
+    The reservation's INSERT waits on the unique index while another transaction holds the
+    same key; without a bound it would wait as long as that request runs. SQLite waits at
+    BEGIN instead (portal.database), bounded by its busy timeout.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    milliseconds = int(current_app.config.get("IDEMPOTENCY_WAIT_SECONDS", 5) * 1000)
+    db.session.execute(sa.text(f"SET LOCAL lock_timeout = {milliseconds}"))
+    yield
+    db.session.execute(sa.text("SET LOCAL lock_timeout = DEFAULT"))
 
 
 def _cipher() -> Fernet:
@@ -36,6 +84,18 @@ def _cipher() -> Fernet:
 def run_in_unit_of_work(call: Callable[[], Response], method: str) -> Response:
     if method == "get":
         return call()
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _attempt(call, method)
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == ATTEMPTS:
+                raise
+            log.info("unit of work lost a race on a unique index; running it again")
+    raise AssertionError("unreachable")
+
+
+def _attempt(call: Callable[[], Response], method: str) -> Response:
     record = None
     key = request.headers.get("Idempotency-Key")
     if method == "post" and key is not None:
@@ -50,7 +110,15 @@ def run_in_unit_of_work(call: Callable[[], Response], method: str) -> Response:
             method, request.path, request.get_data(cache=True)
         )
         try:
-            claimed = idempotency.reserve(db.session, g.creditor_id, key, fingerprint, now_utc())
+            with _bounded_lock_wait():
+                claimed = idempotency.reserve(
+                    db.session, g.creditor_id, key, fingerprint, now_utc()
+                )
+        except DBAPIError as error:
+            if not database_busy(error):
+                raise
+            db.session.rollback()
+            return in_progress()
         except idempotency.KeyReused:
             db.session.rollback()
             return problem(
@@ -61,14 +129,7 @@ def run_in_unit_of_work(call: Callable[[], Response], method: str) -> Response:
             )
         except idempotency.KeyInFlight:
             db.session.rollback()
-            response = problem(
-                409,
-                "Conflict",
-                "A request with this Idempotency-Key is still being processed; retry shortly.",
-                code="idempotency_key_in_flight",
-            )
-            response.headers["Retry-After"] = "1"
-            return response
+            return in_progress()
         if isinstance(claimed, idempotency.StoredResponse):
             db.session.rollback()
             try:
