@@ -49,8 +49,15 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, d
     return render_template(template, **context), status, NO_REFERRER
 
 
+def _peek() -> bool:
+    """HEAD (link previewers, scanners, uptime checks): the GET page, recording nothing."""
+    return request.method == "HEAD"
+
+
 def _link_failure(link: AccessLink | None, why: str) -> tuple[str, int, dict[str, str]]:
     """One page for expired, used, locked, revoked and tampered links (A11)."""
+    if _peek():
+        return _page("debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None))
     record_event(
         db.session,
         request_actor(),
@@ -129,8 +136,9 @@ def magic_link(token: str) -> tuple[str, int, dict[str, str]]:
     link = find_link(db.session, token, LinkPurpose.MAGIC)
     if link is None or not usable(link, now_utc()):
         return _link_failure(link, "unusable")
-    link_event(db.session, request_actor(), "link.opened", link)
-    db.session.commit()
+    if not _peek():
+        link_event(db.session, request_actor(), "link.opened", link)
+        db.session.commit()
     return _page("debtor/access/enter.html", form=EnterForm(), action=request.path)
 
 
@@ -335,6 +343,8 @@ def reminder_link(token: str) -> Response | tuple[str, int, dict[str, str]]:
     if request.method == "GET":
         link_event(db.session, request_actor(), "link.opened", link)
         db.session.commit()
+    elif _peek():
+        pass  # the same page as GET; Werkzeug drops the body
     elif form.validate_on_submit():
         result = check_identity(
             db.session, link, method, _identity_answer(method, form), actor=request_actor(), now=now
