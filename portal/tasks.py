@@ -247,3 +247,29 @@ def import_items_task(job_id: int) -> None:
         abandon_import(db.session, job_id)
         db.session.commit()
         raise
+
+
+# --- Self-service magic links (portal.services.access queues this after the page answered) -
+
+
+@celery.task(name="portal.request_magic_link", acks_late=True)
+def request_magic_link_task(
+    identifier: str, browser_nonce_hash: str, ip: str | None, user_agent: str | None
+) -> None:
+    """Look the identifier up and e-mail a link when it matches (A10: not in the request)."""
+    from datetime import timedelta
+
+    from portal.models import ActorType
+    from portal.services.access import request_magic_link
+    from portal.services.clock import now_utc
+    from portal.services.context import Actor
+
+    request_magic_link(
+        db.session,
+        identifier,
+        actor=Actor(ActorType.DEBTOR, None, ip=ip, user_agent=user_agent),
+        browser_nonce_hash=browser_nonce_hash,
+        ttl=timedelta(minutes=current_app.config["MAGIC_LINK_TTL_MINUTES"]),
+        now=now_utc(),
+    )
+    db.session.commit()

@@ -113,18 +113,41 @@ def _live_magic_links(session: DbSession, debtor_id: int, now: datetime) -> int:
     )
 
 
+def queue_magic_link_request(
+    session: DbSession, identifier: str, *, actor: Actor, browser_nonce: str
+) -> None:
+    """Queue the lookup of a self-service request for after the commit (A10, issue 12).
+
+    The page answers at once and the same way whoever asked: looking the identifier up,
+    making a link and queueing its e-mail happen in a task, so the response time says
+    nothing about whether the identifier is known.
+    """
+    from portal.services.after_commit import enqueue_after_commit
+    from portal.tasks import request_magic_link_task  # tasks import this module
+
+    enqueue_after_commit(
+        session,
+        request_magic_link_task,
+        identifier,
+        token_hash(browser_nonce),
+        actor.ip,
+        actor.user_agent,
+    )
+
+
 def request_magic_link(
     session: DbSession,
     identifier: str,
     *,
     actor: Actor,
-    browser_nonce: str,
+    browser_nonce_hash: str,
     ttl: timedelta,
     now: datetime,
 ) -> int:
     """Handle a self-service request; returns how many links were e-mailed (never shown).
 
-    The caller answers the same way whatever this returns (no enumeration, A10).
+    Runs in a task (:func:`queue_magic_link_request`); the page answered the same way
+    whatever this finds (no enumeration, A10).
     """
     from portal.services.mail import queue_email
 
@@ -146,7 +169,7 @@ def request_magic_link(
             purpose=LinkPurpose.MAGIC,
             channel=Channel.EMAIL,
             debtor_id=debtor.id,
-            browser_nonce_hash=token_hash(browser_nonce),
+            browser_nonce_hash=browser_nonce_hash,
             issued_by_type=actor.type.value,
             issued_by_id=actor.id,
             created_at=now,
