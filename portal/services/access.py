@@ -116,23 +116,12 @@ def _live_magic_links(session: DbSession, debtor_id: int, now: datetime) -> int:
 def queue_magic_link_request(
     session: DbSession, identifier: str, *, actor: Actor, browser_nonce: str
 ) -> None:
-    """Queue the lookup of a self-service request for after the commit (A10, issue 12).
-
-    The page answers at once and the same way whoever asked: looking the identifier up,
-    making a link and queueing its e-mail happen in a task, so the response time says
-    nothing about whether the identifier is known.
-    """
+    """The lookup runs in a task after the commit: the answer takes as long for anyone (A10)."""
     from portal.services.after_commit import enqueue_after_commit
     from portal.tasks import request_magic_link_task  # tasks import this module
 
-    enqueue_after_commit(
-        session,
-        request_magic_link_task,
-        identifier,
-        token_hash(browser_nonce),
-        actor.ip,
-        actor.user_agent,
-    )
+    args = (identifier, token_hash(browser_nonce), actor.ip, actor.user_agent)
+    enqueue_after_commit(session, request_magic_link_task, *args)
 
 
 def request_magic_link(
@@ -144,11 +133,7 @@ def request_magic_link(
     ttl: timedelta,
     now: datetime,
 ) -> int:
-    """Handle a self-service request; returns how many links were e-mailed (never shown).
-
-    Runs in a task (:func:`queue_magic_link_request`); the page answered the same way
-    whatever this finds (no enumeration, A10).
-    """
+    """Handle a self-service request (in a task); returns how many links were e-mailed."""
     from portal.services.mail import queue_email
 
     debtors = [d for d in find_debtors(session, identifier) if d.email and d.can_sign_in]
