@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.auth.session import init_sessions
     from portal.errors import init_errors
     from portal.http import init_http
+    from portal.input_guard import init_input_guard
     from portal.templating import init_templating
     from portal.worker import init_celery
 
@@ -76,6 +77,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     init_celery(app)
     init_http(app)
+    init_input_guard(app)
     init_sessions(app)
     init_limiter(app)
     init_templating(app)

@@ -5,6 +5,15 @@ lazily and commits DDL on its own, which breaks savepoints and Alembic's transac
 migrations. We take over transaction control (SQLAlchemy's documented recipe for
 pysqlite), enforce foreign keys (off by default in SQLite), use WAL so readers do not
 block the writer, and wait for a lock instead of failing at once.
+
+Transactions begin IMMEDIATE: they take the write lock at BEGIN, waiting (the connection's
+busy timeout) while another writer holds it. A DEFERRED transaction that has read and then
+writes cannot wait: if another connection committed in between, SQLite refuses at once with
+"database is locked" (it would otherwise write over a stale snapshot), which is how ten
+concurrent API calls used to get six 500s. The price is that transactions queue one at a
+time, which suits the embedded default (one process, a handful of people). A connection
+that only reads, or is the only one (the test suite's), may opt out with the execution
+option :data:`DEFERRED_BEGIN`.
 """
 
 from __future__ import annotations
@@ -14,6 +23,12 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+DEFERRED_BEGIN = "portal_deferred_begin"
+SQLITE_BUSY_TIMEOUT_SECONDS = 15
+# PostgreSQL: lock_not_available (lock_timeout), serialization_failure, deadlock_detected.
+_PG_BUSY = {"55P03", "40001", "40P01"}
 
 
 @event.listens_for(Engine, "connect")
@@ -22,8 +37,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         return
     dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA busy_timeout = 15000")
+    cursor.execute("PRAGMA foreign_keys = ON")  # busy timeout: sqlite3.connect(timeout=)
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.close()
 
@@ -31,14 +45,32 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        deferred = conn.get_execution_options().get(DEFERRED_BEGIN, False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+def database_busy(error: BaseException) -> bool:
+    """A lock we waited for too long (or a conflict to retry): the request may be repeated."""
+    if not isinstance(error, DBAPIError):
+        return False
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        return "locked" in str(original) or "busy" in str(original)
+    return getattr(original, "sqlstate", None) in _PG_BUSY
 
 
 def engine_options(database_uri: str) -> dict[str, Any]:
-    """Pool settings per database: PostgreSQL pings stale connections; SQLite waits."""
+    """Pool settings per database: PostgreSQL pings stale connections; SQLite waits.
+
+    Neither ever prints statement parameters, in a log or in an exception's text.
+    """
     if database_uri.startswith("sqlite"):
-        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+        return {
+            "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            "hide_parameters": True,  # errors never quote a row's values (CPFs, e-mails)
+        }
     return {
+        "hide_parameters": True,  # errors never quote a row's values (CPFs, e-mails)
         "pool_pre_ping": True,
         "pool_size": 5,
         "max_overflow": 10,

@@ -8,7 +8,11 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from portal.database import database_busy
+from portal.input_guard import UnstorableInput
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +21,17 @@ FALLBACK_500 = (
     '<!doctype html><html lang="pt-BR"><meta charset="utf-8"><title>Erro</title>'
     "<h1>Algo deu errado do nosso lado</h1><p>Tente de novo em alguns instantes.</p></html>"
 )
+
+
+UNSTORABLE_DETAIL = {
+    "invalid_characters": "A value holds characters that cannot be stored: NUL, other control "
+    "characters (tab, line feed and carriage return are allowed in text), lone surrogates "
+    "or U+FFFE/U+FFFF.",
+    "invalid_encoding": "The path, query string or form is not valid UTF-8.",
+    "json_too_deep": "The JSON document is nested too deeply.",
+    "number_out_of_range": "A number in the JSON document is outside the signed 64-bit range.",
+    "invalid_json_number": "NaN and Infinity are not JSON numbers.",
+}
 
 
 def wants_problem_json() -> bool:
@@ -86,6 +101,24 @@ def init_errors(app: Flask) -> None:
         )
         return render_template("errors/error.html", code=400, title=title, message=message), 400
 
+    @app.errorhandler(UnstorableInput)
+    def _unstorable(error: UnstorableInput) -> Response | tuple[str, int]:
+        """Characters, encodings or JSON that cannot be stored: refused, never a 500."""
+        status = error.code or 400
+        if wants_problem_json():
+            detail = UNSTORABLE_DETAIL.get(error.reason, "The request cannot be stored.")
+            extra: dict[str, object] = {"code": error.reason}
+            if error.field:
+                extra["errors"] = [{"field": error.field, "code": error.reason, "message": detail}]
+            title = "Unprocessable Content" if status == 422 else "Bad Request"
+            return problem(status, title, detail, **extra)
+        title = _("Não conseguimos aceitar esses dados")
+        message = _(
+            "O que foi enviado tem caracteres que não podem ser guardados (por exemplo, "
+            "caracteres de controle invisíveis). Volte, confira o texto e envie de novo."
+        )
+        return render_template("errors/error.html", code=400, title=title, message=message), 400
+
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response | tuple[str, int]:
         code = error.code or 500
@@ -111,6 +144,25 @@ def init_errors(app: Flask) -> None:
             return problem(503, "Service Unavailable")
         return _render(503)
 
+    @app.errorhandler(DBAPIError)
+    def _database(error: DBAPIError) -> Response | tuple[str, int]:
+        """A lock waited for too long (SQLite's busy timeout, a PostgreSQL lock timeout or
+        deadlock): nothing was written; 503 with Retry-After, never a 500."""
+        if not database_busy(error):
+            return _unexpected(error)
+        log.warning("database busy: %s", type(error.orig).__name__)
+        if request.blueprint == "api" and idempotent_post():
+            return in_progress()
+        if wants_problem_json():
+            response = problem(
+                503, "Service Unavailable", "The database is busy; retry shortly.", code="busy"
+            )
+        else:
+            body, code = _render(503)
+            response = app.make_response((body, code))
+        response.headers["Retry-After"] = "1"
+        return response
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response | tuple[str, int]:
         if isinstance(error, HTTPException):
@@ -123,3 +175,19 @@ def init_errors(app: Flask) -> None:
         except Exception:  # the error page itself failed: answer with the bare minimum
             log.exception("error page failed to render")
             return FALLBACK_500, 500
+
+
+def in_progress() -> Response:
+    """409 for a duplicate whose original has not finished: retry later with the same key."""
+    response = problem(
+        409,
+        "Conflict",
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+        code="idempotency_key_in_progress",
+    )
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def idempotent_post() -> bool:
+    return request.method == "POST" and request.headers.get("Idempotency-Key") is not None

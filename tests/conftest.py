@@ -25,9 +25,10 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from portal import create_app
 from portal.config import normalise_database_url
 from portal.core.after_commit import wait_for_background_tasks
+from portal.database import DEFERRED_BEGIN
 from portal.extensions import db
 
-pytest_plugins = ["tests.smtp_server"]
+pytest_plugins = ["tests.smtp_server", "tests.log_scan"]
 
 DOMAIN_TESTS = Path(__file__).resolve().parent / "domain"
 E2E_TESTS = Path(__file__).resolve().parent / "e2e"
@@ -182,12 +183,15 @@ def _db_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
         DOMAIN_TESTS in path.parents
         or E2E_TESTS in path.parents
         or request.node.get_closest_marker("postgres")
+        or request.node.get_closest_marker("real_commits")
     ):
         yield
         return
     app: Flask = request.getfixturevalue("app")
     with app.app_context():
-        connection = db.engine.connect()
+        # The only connection that writes in these tests: it need not take SQLite's write
+        # lock at BEGIN (portal.database), which would block a test's read-only connection.
+        connection = db.engine.connect().execution_options(**{DEFERRED_BEGIN: True})
     outer = connection.begin()
     factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
     original = db.session

@@ -207,7 +207,7 @@ _STATUS_TEXT = {
     200: "OK",
     201: "Created",
     204: "No Content",
-    400: "Bad Request",
+    400: "Bad Request (also: characters that cannot be stored, JSON nested too deeply)",
     401: "Missing or invalid API key",
     404: "Not found (or not yours)",
     409: "Conflict",
@@ -295,7 +295,9 @@ def openapi_document(prefix: str, title: str, version: str, server_url: str) -> 
         entry["responses"][str(op.status)] = ok
         for extra in op.also:
             entry["responses"][str(extra)] = {**ok, "description": _STATUS_TEXT[extra]}
-        codes = {401, 429, *op.errors}
+        # 400 everywhere: a path, query string or header that cannot be stored (NUL, other
+        # control characters, invalid UTF-8) is refused before any view (portal.input_guard).
+        codes = {400, 401, 429, *op.errors}
         if op.body is not None:
             codes |= {400, 413, 415, 422}
         if op.query is not None:

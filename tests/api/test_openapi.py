@@ -2,12 +2,15 @@
 
 Scenario 33: random bodies on every operation → no 5xx, every response conforms to the
 documented schema, status code and content type. Hypothesis runs ``EXAMPLES`` cases per
-operation, more than 500 in all (the count is asserted at the end of the module).
+operation, more than 500 in all (the count is asserted at the end of the module). Each
+case is sent a second time with a NUL byte in every string it carries (body, query, path),
+and every operation with a body also gets a JSON array nested 100,000 deep (issue 12).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import schemathesis
 from flask import Flask
@@ -20,6 +23,19 @@ from portal.services.integration import create_key
 from tests.factories import create_creditor
 
 EXAMPLES = 45
+DEEP = 100_000
+
+
+def with_nul(value: Any) -> Any:
+    """The same value with a NUL byte in the middle of every string in it."""
+    if isinstance(value, str):
+        middle = len(value) // 2
+        return value[:middle] + "\x00" + value[middle:]
+    if isinstance(value, dict):
+        return {key: with_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_nul(item) for item in value]
+    return value
 
 
 def test_the_document_is_openapi_3_1_and_covers_every_resource(app: Flask) -> None:
@@ -60,6 +76,7 @@ def test_every_operation_survives_random_input(app: Flask) -> None:
     saved = app.config["API_RATE_LIMIT"]
     app.config["API_RATE_LIMIT"] = "100000 per minute"
     calls: Counter[str] = Counter()
+    nul_calls: Counter[str] = Counter()
     try:
         schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
         operations = [result.ok() for result in schema.get_all_operations()]
@@ -76,19 +93,60 @@ def test_every_operation_survives_random_input(app: Flask) -> None:
             def fuzz(case: schemathesis.Case) -> None:
                 response = case.call(headers=headers)
                 calls[case.operation.label] += 1
-                assert response.status_code < 500, (case.operation.label, response.text)
-                case.validate_response(
-                    response,
-                    checks=[
-                        checks.response_schema_conformance,
-                        checks.content_type_conformance,
-                        checks.status_code_conformance,
-                    ],
-                    headers=headers,
-                )
+                _conforms(case, response, headers)
+                _inject_nul(case)
+                response = case.call(headers=headers)
+                nul_calls[case.operation.label] += 1
+                _conforms(case, response, headers)
+                assert response.status_code in (400, 422), (case.operation.label, response.text)
 
             fuzz()
+            if operation.body:
+                _deeply_nested_body_is_refused(app, operation, headers)
     finally:
         app.config["API_RATE_LIMIT"] = saved
     assert set(calls) == {op.label for op in operations}
     assert sum(calls.values()) >= 500, calls
+    assert set(nul_calls) == {op.label for op in operations}, nul_calls
+
+
+def _conforms(case: schemathesis.Case, response: Any, headers: dict[str, str]) -> None:
+    assert response.status_code < 500, (case.operation.label, response.text)
+    case.validate_response(
+        response,
+        checks=[
+            checks.response_schema_conformance,
+            checks.content_type_conformance,
+            checks.status_code_conformance,
+        ],
+        headers=headers,
+    )
+
+
+def _inject_nul(case: schemathesis.Case) -> None:
+    """Put a NUL in every string of the case (or in an extra query parameter if none)."""
+    if case.headers:  # a reused key would (rightly) answer 409 before the body is read
+        case.headers.pop("Idempotency-Key", None)
+    before = (case.body, case.query, case.path_parameters)
+    if isinstance(case.body, dict | list | str):
+        case.body = with_nul(case.body)
+    case.query = with_nul(case.query) if case.query else case.query
+    case.path_parameters = (
+        with_nul(case.path_parameters) if case.path_parameters else case.path_parameters
+    )
+    if (case.body, case.query, case.path_parameters) == before:
+        case.query = {**(case.query or {}), "nul": "\x00"}  # an unknown parameter, then
+
+
+def _deeply_nested_body_is_refused(app: Flask, operation: Any, headers: dict[str, str]) -> None:
+    path = operation.path
+    for name in operation.path_parameters:
+        path = path.replace("{" + name.name + "}", "1")
+    response = app.test_client().open(
+        path,
+        method=operation.method.upper(),
+        data="[" * DEEP + "]" * DEEP,
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, (operation.label, response.get_data())
+    assert response.json["code"] == "json_too_deep"

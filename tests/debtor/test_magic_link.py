@@ -136,10 +136,9 @@ def test_expiry_to_the_second(client: FlaskClient, offset: int, works: bool) -> 
         lambda t: t[:20],
         lambda t: t + "AA",
         lambda t: t.upper(),
-        lambda t: t[:-2] + "%00",
         lambda t: t[:-2] + "%C3%A9",
     ],
-    ids=["one-char", "truncated", "padded", "uppercased", "nul", "unicode"],
+    ids=["one-char", "truncated", "padded", "uppercased", "unicode"],
 )
 def test_tampered_tokens_get_the_same_page(client: FlaskClient, mangle) -> None:  # type: ignore[no-untyped-def]
     """Scenario 4: one generic page, a failure recorded, never a 500."""
@@ -155,6 +154,18 @@ def test_tampered_tokens_get_the_same_page(client: FlaskClient, mangle) -> None:
     assert parse_page(response).h1.get_text() == reference
     assert len(events("link.failed")) == before + 2
     assert db.session.query(AccessLink).filter_by(used_at=None).count() == 2
+
+
+def test_a_nul_in_the_token_is_refused_before_the_link_is_looked_up(client: FlaskClient) -> None:
+    """Issue 12: a NUL cannot be stored or looked up; the input guard answers for every path
+    alike (so it says nothing about the token), and nothing is used."""
+    debtor, _ = debtor_with_items()
+    token = magic_link(debtor.id, nonce="w" * 32)
+    for method in (client.get, client.post):
+        response = method(f"/entrar/{token[:-2]}%00")
+        assert response.status_code == 400
+        assert parse_page(response).h1.get_text() == "Não conseguimos aceitar esses dados"
+    assert db.session.query(AccessLink).filter_by(used_at=None).count() == 1
 
 
 def test_path_tricks_are_plain_404s(client: FlaskClient) -> None:

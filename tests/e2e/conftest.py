@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from tests.log_scan import assert_no_secrets_in_log
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -139,24 +141,6 @@ def running_server(env: dict[str, str]) -> Iterator[str]:
             process.terminate()
             process.wait(timeout=10)
     assert_no_secrets_in_log(log_path.read_text(encoding="utf-8", errors="replace"))
-
-
-_CPF_SHAPED = re.compile(r"(?<![\d.])(\d{3}\.?\d{3}\.?\d{3}-?\d{2})(?![\d.])")
-_SECRETS = re.compile(
-    r"/a/[A-Za-z0-9_-]{22}(?![A-Za-z0-9_-])|/entrar/[A-Za-z0-9_-]{43}|dpk_[A-Za-z0-9_-]{20}"
-    r"|whsec_[A-Za-z0-9+/=]{20}"
-)
-
-
-def assert_no_secrets_in_log(text: str) -> None:
-    """Scenario 39 on a real server's whole log: no full CPF, no link token, no API key."""
-    from validate_docbr import CPF
-
-    checker = CPF()
-    cpfs = [m for m in _CPF_SHAPED.findall(text) if checker.validate(m)]
-    assert not cpfs, f"full CPFs in the server log: {cpfs[:3]}"
-    leaked = _SECRETS.findall(text)
-    assert not leaked, f"secrets in the server log: {[s[:12] + '…' for s in leaked[:3]]}"
 
 
 @pytest.fixture(scope="session")

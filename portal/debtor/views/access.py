@@ -38,7 +38,7 @@ from portal.services.access import (
     identifier_key,
     link_event,
     masked_destination,
-    request_magic_link,
+    queue_magic_link_request,
     send_code,
     usable,
     verify_code,
@@ -53,9 +53,16 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, d
     return render_template(template, **context), status, NO_REFERRER
 
 
+def _peek() -> bool:
+    """HEAD (link previewers, scanners, uptime checks): the GET page, recording nothing."""
+    return request.method == "HEAD"
+
+
 def _link_failure(link: AccessLink | None, why: str) -> tuple[str, int, dict[str, str]]:
     """One page for expired, used, locked, revoked and tampered links (A11); the failure is
-    audited in the calling view's unit of work."""
+    audited in the calling view's unit of work (a HEAD records nothing)."""
+    if _peek():
+        return _page("debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None))
     record_event(
         db.session,
         request_actor(),
@@ -92,15 +99,8 @@ def request_link() -> Response | tuple[str, int]:
     nonce = new_browser_nonce()
     identifier = str(form.identifier.data)
     if hit_identifier("RATELIMIT_LINK_REQUEST_IDENTIFIER", identifier_key(identifier)):
-        ttl = timedelta(minutes=current_app.config["MAGIC_LINK_TTL_MINUTES"])
-        request_magic_link(
-            db.session,
-            identifier,
-            actor=request_actor(),
-            browser_nonce=nonce,
-            ttl=ttl,
-            now=now_utc(),
-        )
+        # The lookup runs in a task: this answer takes as long for any identifier (A10).
+        queue_magic_link_request(db.session, identifier, actor=request_actor(), browser_nonce=nonce)
     else:
         record_event(db.session, request_actor(), "link.request_limited")
     response = redirect(url_for("debtor.link_sent"), code=303)
@@ -134,7 +134,8 @@ def magic_link(token: str) -> tuple[str, int, dict[str, str]]:
     link = find_link(db.session, token, LinkPurpose.MAGIC)
     if link is None or not usable(link, now_utc()):
         return _link_failure(link, "unusable")
-    link_event(db.session, request_actor(), "link.opened", link)
+    if not _peek():
+        link_event(db.session, request_actor(), "link.opened", link)
     return _page("debtor/access/enter.html", form=EnterForm(), action=request.path)
 
 
@@ -333,6 +334,8 @@ def reminder_link(token: str) -> Response | tuple[str, int, dict[str, str]]:
     status, error = 200, None
     if request.method == "GET":
         link_event(db.session, request_actor(), "link.opened", link)
+    elif _peek():
+        pass  # the same page as GET; Werkzeug drops the body
     elif form.validate_on_submit():
         result = check_identity(
             db.session, link, method, _identity_answer(method, form), actor=request_actor(), now=now

@@ -67,7 +67,7 @@ def _simulation_form(creditor: Creditor) -> tuple[SimulationForm, list]:  # type
         for item in items
     ]
     earliest, latest = policy.first_due_window.bounds(today)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form.items.data = [item.id for item in items]
         form.first_due_date.data = earliest
         form.budget.data = session.get("planner_budget")  # set by the budget planner (learn)

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from portal.core import DbSession, affected
+from portal.core.after_commit import enqueue_after_commit
 from portal.core.audit import record_event
 from portal.core.context import Actor
 from portal.core.tokens import (
@@ -35,6 +36,7 @@ from portal.models import (
     LinkPurpose,
     PendingItem,
 )
+from portal.services.notify import queue_email
 
 MAX_LIVE_MAGIC_LINKS = 3  # requirements.md A7
 MAX_IDENTITY_FAILURES = 5  # requirements.md A9
@@ -43,6 +45,9 @@ MAX_DEBTORS_PER_EMAIL = 3
 
 class LinkError(Exception):
     """The link cannot be used. Deliberately carries no reason for the person (A11)."""
+
+
+MAGIC_LINK_TASK = "portal.request_magic_link"
 
 
 def identifier_key(identifier: str) -> str:
@@ -113,20 +118,27 @@ def _live_magic_links(session: DbSession, debtor_id: int, now: datetime) -> int:
     )
 
 
+def queue_magic_link_request(
+    session: DbSession, identifier: str, *, actor: Actor, browser_nonce: str
+) -> None:
+    """The lookup runs in a task after the commit: the answer takes as long for anyone (A10)."""
+    args = (identifier, token_hash(browser_nonce), actor.ip, actor.user_agent)
+    enqueue_after_commit(session, MAGIC_LINK_TASK, *args)
+
+
 def request_magic_link(
     session: DbSession,
     identifier: str,
     *,
     actor: Actor,
-    browser_nonce: str,
+    browser_nonce_hash: str,
     ttl: timedelta,
     now: datetime,
 ) -> int:
-    """Handle a self-service request; returns how many links were e-mailed (never shown).
+    """Handle a self-service request (in a task); returns how many links were e-mailed.
 
-    The caller answers the same way whatever this returns (no enumeration, A10).
+    The page answers the same way whatever this returns (no enumeration, A10).
     """
-    from portal.services.notify import queue_email
 
     debtors = [d for d in find_debtors(session, identifier) if d.email and d.can_sign_in]
     sent = 0
@@ -146,7 +158,7 @@ def request_magic_link(
             purpose=LinkPurpose.MAGIC,
             channel=Channel.EMAIL,
             debtor_id=debtor.id,
-            browser_nonce_hash=token_hash(browser_nonce),
+            browser_nonce_hash=browser_nonce_hash,
             issued_by_type=actor.type.value,
             issued_by_id=actor.id,
             created_at=now,

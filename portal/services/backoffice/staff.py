@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -94,6 +93,13 @@ def _totp_step(user: StaffUser, code: str, now: datetime) -> int | None:
     return None
 
 
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate_staff(
     session: DbSession,
     email: str,
@@ -103,33 +109,34 @@ def authenticate_staff(
     actor: Actor,
     now: datetime,
 ) -> StaffUser | None:
-    """Password and TOTP, both required; lock-out after repeated failures; no code replay."""
+    """Password and TOTP, both required; lock-out after repeated failures; no code replay.
+
+    The password hash is checked whatever the account's state (unknown, inactive, locked),
+    so every answer costs the same and timing tells nothing about the account (issue 12).
+    """
     user = session.scalar(
         sa.select(StaffUser).where(StaffUser.email == email.strip().lower()).with_for_update()
     )
     if user is None:
-        with contextlib.suppress(VerificationError):  # same cost as a real check
-            _hasher.verify(_DUMMY_HASH, password + "x")
+        _password_matches(_DUMMY_HASH, password + "x")  # same cost as a real check
         record_event(session, actor, "staff.login_failed", details={"why": "unknown"})
         return None
     why = None
+    password_ok = _password_matches(user.password_hash, password)
     if not user.is_active:
         why = "inactive"
     elif user.locked_until is not None and user.locked_until > now:
         why = "locked"
+    elif not password_ok:
+        why = "password"
     else:
-        try:
-            _hasher.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            why = "password"
+        step = _totp_step(user, totp_code.strip(), now)
+        if step is None:
+            why = "totp"
+        elif user.last_totp_step is not None and step <= user.last_totp_step:
+            why = "totp_replay"
         else:
-            step = _totp_step(user, totp_code.strip(), now)
-            if step is None:
-                why = "totp"
-            elif user.last_totp_step is not None and step <= user.last_totp_step:
-                why = "totp_replay"
-            else:
-                user.last_totp_step = step
+            user.last_totp_step = step
     if why is not None:
         if why in {"password", "totp", "totp_replay"}:
             user.failed_logins += 1

@@ -87,7 +87,7 @@ def article_list() -> str:
 @staff_required(StaffRole.ADMIN)
 def article_new() -> Response | tuple[str, int]:
     form = NewArticleForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form.reading_minutes.data = form.reading_minutes.data or 5
         return _render_form(form)
     if not form.validate_on_submit():
@@ -110,7 +110,7 @@ def article_new() -> Response | tuple[str, int]:
 @staff_required(StaffRole.ADMIN)
 def article_edit(article_id: int) -> Response | tuple[str, int]:
     article = _article_or_404(article_id)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _render_form(ArticleForm(obj=article), article, preview=True)
     form = ArticleForm()
     if article.is_published:

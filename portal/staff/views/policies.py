@@ -157,7 +157,7 @@ def sample_offer(
 def _form(latest: PolicyVersion | None) -> PolicyForm:
     current = policy_of(latest) if latest is not None else None
     data = {**(form_data(current) if current else blank_data()), **SAMPLE_DEFAULTS}
-    form = PolicyForm(data=data) if request.method == "GET" else PolicyForm()
+    form = PolicyForm(data=data) if request.method in ("GET", "HEAD") else PolicyForm()
     choices = [SelectChoice("none", _("Sem correção monetária"))]
     if current is not None and current.charges.correction is not None:
         name = current.charges.correction.name
@@ -209,7 +209,7 @@ def policy_edit(creditor_id: int) -> Response | tuple[str, int]:
     creditor = _creditor_or_404(creditor_id)
     latest = _latest(creditor)
     form = _form(latest)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _page(creditor, form, latest)
     current = policy_of(latest) if latest is not None else None
     correction = current.charges.correction if current and form.correction.data == "keep" else None

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from portal.core.clock import now_utc
 from portal.core.context import SYSTEM
+from portal.core.tokens import token_hash
 from portal.extensions import db
 from portal.models import AccessLink, AuditEvent
 from portal.services.access import identifier_key, identity_matches, request_magic_link
@@ -58,7 +59,7 @@ def test_at_most_three_live_magic_links(smtp_app: Flask, smtp_server: SmtpServer
                 db.session,
                 str(debtor.email),
                 actor=SYSTEM,
-                browser_nonce="n" * 32,
+                browser_nonce_hash=token_hash("n" * 32),
                 ttl=timedelta(minutes=15),
                 now=now_utc(),
             )
