@@ -454,6 +454,7 @@ def test_verification_shows_no_debtor_data(counting: CountingRenderer) -> None:
         "issued_at",
         "agreement_state",
         "offer_digest",
+        "paid_cents",  # a receipt's amount: what the document says, nothing about the person
     }
     assert view.creditor_legal_name == agreement.creditor.legal_name
     assert view.creditor_cnpj == agreement.creditor.cnpj_formatted
