@@ -10,7 +10,8 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
 QUIET_PIP := 2>&1 | { grep -v -e '^WARNING: Location' -e 'is ignored: it is neither' || true; }
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo migrate seed test test-postgres e2e coverage-domain lint check translations clean
+.PHONY: help install demo migrate seed test test-postgres e2e coverage-domain lint check translations clean \
+	bench wrk
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -63,6 +64,13 @@ translations: install ## extract messages and update the English catalogue
 		-o portal/translations/messages.pot .
 	@$(VENV)/bin/pybabel update -q -i portal/translations/messages.pot -d portal/translations \
 		--no-fuzzy-matching --ignore-obsolete
+
+wrk: # the load generator of `make bench` (Debian package)
+	@command -v wrk >/dev/null 2>&1 || { apt-get install -y -qq wrk >/dev/null 2>&1 \
+		|| { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
+
+bench: install wrk ## req/s, p50/p99 and ratios to a bare Flask app, one run (docs/performance.md)
+	@$(PY) -m bench.run
 
 clean: ## remove the virtualenv and local state
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .coverage
