@@ -154,3 +154,29 @@ def test_a_tampered_amount_or_installment_is_ignored(client: FlaskClient, app: F
     assert later.status_code == 303
     assert later.headers["Location"].endswith(f"/acordos/{agreement.id}")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
+
+
+def test_the_status_poll_costs_two_statements(client: FlaskClient, app: Flask) -> None:
+    """The Pix page polls every few seconds: the signed-in debtor's row, then the payment
+    with its agreement and creditor in one statement."""
+    world = debt_world()
+    sign_in(client, world)
+    agreement = make_agreement(world, payment_count=2)
+    _pay(client, agreement.id, "pix")
+    payment = db.session.scalars(sa.select(Payment)).one()
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith("SELECT"):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.get(f"/pagamentos/{payment.id}/situacao")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert response.get_json() == {"status": payment.status, "paid": False}
+    assert len(seen) == 2, seen
