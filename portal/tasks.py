@@ -52,6 +52,10 @@ def init_celery(app: Flask) -> None:
                 "task": "portal.payments_maintenance",
                 "schedule": crontab(minute="*/15"),  # expiry and reconciliation (C7)
             },
+            "stranded-tasks": {
+                "task": "portal.publish_stranded_tasks",
+                "schedule": 20.0,  # seconds: a task a dead process left behind goes out soon
+            },
             "bulk-exports-purge": {
                 "task": "portal.purge_bulk_exports",
                 "schedule": crontab(minute=20),  # hourly: erase sealed links past their window
@@ -71,6 +75,19 @@ def run_due_transitions_task() -> dict[str, int]:
     from portal.services.jobs import run_due_transitions
 
     return run_due_transitions(today_br())
+
+
+@celery.task(name="portal.publish_stranded_tasks", acks_late=True)
+def publish_stranded_tasks_task() -> int:
+    """Hand to the broker the tasks a process committed but died before sending (beat)."""
+    from datetime import timedelta
+
+    from portal.services.after_commit import publish_stranded
+    from portal.services.clock import now_utc
+
+    sent = publish_stranded(db.session, now_utc(), older_than=timedelta(seconds=15))
+    db.session.commit()
+    return sent
 
 
 @celery.task(name="portal.ping")

@@ -38,6 +38,7 @@ from portal.models.payment import OutboxEvent, Payment, ProviderEventRecord, San
 from portal.models.pending_item import ItemStatus, PendingItem
 from portal.models.policy import ImmutablePolicyError, PolicyVersion
 from portal.models.staff import StaffRole, StaffUser, staff_creditors
+from portal.models.tasks import PendingTask
 
 __all__ = [
     "AccessLink",
@@ -81,6 +82,7 @@ __all__ = [
     "OutboxEvent",
     "Payment",
     "PendingItem",
+    "PendingTask",
     "PolicyVersion",
     "ProviderEventRecord",
     "SandboxCharge",
