@@ -11,7 +11,7 @@ QUIET_PIP := 2>&1 | { grep -v -e '^WARNING: Location' -e 'is ignored: it is neit
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo migrate seed test test-postgres e2e coverage-domain lint check translations clean \
-	bench wrk
+	bench wrk haproxy cluster-up cluster-down test-scale
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -71,6 +71,19 @@ wrk: # the load generator of `make bench` (Debian package)
 
 bench: install wrk ## req/s, p50/p99 and ratios to a bare Flask app, one run (docs/performance.md)
 	@$(PY) -m bench.run
+
+haproxy: # the load balancer of the local cluster (Debian package)
+	@command -v haproxy >/dev/null 2>&1 || { apt-get install -y -qq haproxy >/dev/null 2>&1 \
+		|| { apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; }; }
+
+cluster-up: install haproxy ## 2 app servers behind HAProxy, Celery worker and beat (docs/deploy.md)
+	@$(PY) -m cluster up
+
+test-scale: install haproxy ## the cluster under load: simulate, accept, pay while a server dies
+	@$(PY) -m pytest -q -m scale tests/scale
+
+cluster-down: ## stop every process of the local cluster
+	@$(PY) -m cluster down
 
 clean: ## remove the virtualenv and local state
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -51,11 +51,15 @@ class Browser:
             response = self.request("GET", urljoin(response.url, response.headers["Location"]))
         return response
 
-    def submit(self, path: str, form_index: int = 0, **values: str) -> requests.Response:
-        """GET ``path``, fill its form (its own fields, overridden by ``values``), POST it.
+    def form(
+        self, path: str, action: str | None = None, **values: str
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """GET ``path`` and fill one of its forms: where to post it and what.
 
-        The form is the one holding a field named in ``values``, or posting back to the
-        page itself (not the header's logout or language forms)."""
+        The form is the one whose action contains ``action`` if given; else the one holding
+        a field named in ``values``, or posting back to the page itself (not the header's
+        logout or language forms). Its own fields are kept, ``values`` override them.
+        """
         page = self.get(path)
         page.raise_for_status()
         soup = BeautifulSoup(page.text, "html.parser")
@@ -65,13 +69,16 @@ class Browser:
             if (f.get("method") or "").lower() == "post" and "lang-switch" not in f.get("class", [])
         ]
         here = urlsplit(page.url).path
-        wanted = [
-            f
-            for f in forms
-            if any(f.find(attrs={"name": name}) for name in values)
-            or urlsplit(urljoin(page.url, f.get("action") or page.url)).path == here
-        ]
-        form = (wanted or forms)[form_index]
+        if action is not None:
+            wanted = [f for f in forms if action in (f.get("action") or "")]
+        else:
+            wanted = [
+                f
+                for f in forms
+                if any(f.find(attrs={"name": name}) for name in values)
+                or urlsplit(urljoin(page.url, f.get("action") or page.url)).path == here
+            ]
+        form = (wanted or forms)[0]
         data: list[tuple[str, str]] = []
         for field in form.find_all(["input", "select", "textarea"]):
             name = field.get("name")
@@ -88,8 +95,12 @@ class Browser:
             else:
                 data.append((name, field.get("value", "")))
         data.extend(values.items())
-        action = urljoin(page.url, form.get("action") or page.url)
-        return self.request("POST", action, data=data)
+        return urljoin(page.url, form.get("action") or page.url), data
+
+    def submit(self, path: str, action: str | None = None, **values: str) -> requests.Response:
+        """GET ``path``, fill its form (see :meth:`form`) and POST it."""
+        target, data = self.form(path, action, **values)
+        return self.request("POST", target, data=data)
 
     def sign_in_with_link(self, link_path: str, digits: str) -> None:
         """Open a reminder link and answer the identity check with the CPF's first digits."""

@@ -159,7 +159,11 @@ def main(names: list[str]) -> int:
             f"\n=== {name}: {took:.2f} ms/request (profiled), "
             f"{counter.count / REQUESTS:.1f} SQL statements/request"
         )
-        print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("BENCH_PROFILE_ALL"))))
+        print(
+            profiler.output_text(
+                unicode=True, color=False, show_all=bool(os.environ.get("BENCH_PROFILE_ALL"))
+            )
+        )
     with app.app_context():
         db.engine.dispose()
     bench_env.drop_database(DATABASE)
