@@ -10,7 +10,8 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
 QUIET_PIP := 2>&1 | { grep -v -e '^WARNING: Location' -e 'is ignored: it is neither' || true; }
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo migrate seed test test-postgres e2e coverage-domain lint check translations clean bench
+.PHONY: help install demo migrate seed test test-postgres e2e coverage-domain lint check translations clean \
+	bench wrk haproxy cluster-up cluster-down test-scale
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -43,10 +44,6 @@ test: install ## run the whole suite (SQLite; browser tests skip without Chromiu
 test-postgres: install ## run the suite on a fresh PostgreSQL database ($$PG_TEST_URL)
 	@TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -m 'not e2e'
 
-bench: install ## benchmarks on PostgreSQL ($$PG_TEST_URL): the régua planning a large portfolio
-	@TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -s -p no:cacheprovider \
-		tests/services/regua/test_run_benchmark.py
-
 e2e: install ## only the browser journeys (headless Chromium)
 	@$(PY) -m pytest -q tests/e2e
 
@@ -67,6 +64,29 @@ translations: install ## extract messages and update the English catalogue
 		-o portal/translations/messages.pot .
 	@$(VENV)/bin/pybabel --quiet update -i portal/translations/messages.pot -d portal/translations \
 		--no-fuzzy-matching --ignore-obsolete
+
+wrk: # the load generator of `make bench` (Debian package)
+	@command -v wrk >/dev/null 2>&1 || { apt-get install -y -qq wrk >/dev/null 2>&1 \
+		|| { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
+
+bench: install wrk ## pages and bulk work against a bare Flask app, one run (docs/performance.md)
+	@$(PY) -m bench.run
+	@echo "régua: planning a large portfolio on PostgreSQL ($(PG_TEST_URL))"
+	@TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -s -p no:cacheprovider \
+		tests/services/regua/test_run_benchmark.py
+
+haproxy: # the load balancer of the local cluster (Debian package)
+	@command -v haproxy >/dev/null 2>&1 || { apt-get install -y -qq haproxy >/dev/null 2>&1 \
+		|| { apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; }; }
+
+cluster-up: install haproxy ## 2 app servers behind HAProxy, Celery worker and beat (docs/deploy.md)
+	@$(PY) -m cluster up
+
+test-scale: install haproxy ## the cluster under load: simulate, accept, pay while a server dies
+	@$(PY) -m pytest -q -m scale tests/scale
+
+cluster-down: ## stop every process of the local cluster
+	@$(PY) -m cluster down
 
 clean: ## remove the virtualenv and local state
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .coverage

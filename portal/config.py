@@ -270,8 +270,13 @@ def _payments(env: Mapping[str, str], mode: str) -> dict[str, Any]:
                 "STRIPE_WEBHOOK_SECRETS is required for Stripe: the endpoint's signing secret(s), "
                 "comma-separated during rotation (whsec_…)"
             )
+    api_base = env.get("STRIPE_API_BASE", "").strip().rstrip("/")
+    if api_base and urlsplit(api_base).scheme not in {"http", "https"}:
+        raise ConfigError(f"STRIPE_API_BASE must be an http(s) URL, got {api_base!r}")
     return {
         "PAYMENT_PROVIDER": provider,
+        # Another address for Stripe's API: a local fake in the load tests (bench/, cluster/).
+        "STRIPE_API_BASE": api_base or None,
         "STRIPE_SECRET_KEY": secret or None,
         "STRIPE_WEBHOOK_SECRETS": tuple(webhook_secrets),
         "PIX_EXPIRY_MINUTES": _int(

@@ -15,6 +15,7 @@ from flask import Flask
 
 # Importing a context's tasks module registers its tasks under their names; services queue
 # them by name (portal.core.after_commit), so no service imports these modules.
+from portal.core import tasks as core_tasks
 from portal.extensions import AppContextTask, celery
 from portal.services.access import tasks as access_tasks
 from portal.services.documents import tasks as documents_tasks
@@ -25,6 +26,7 @@ from portal.services.payments import tasks as payments_tasks
 from portal.services.regua import tasks as regua_tasks
 
 TASK_MODULES = (
+    core_tasks,
     access_tasks,
     documents_tasks,
     integration_tasks,
@@ -50,6 +52,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "reminders-run": {
         "task": "portal.reminders_run",
         "schedule": crontab(minute="*/15"),  # the régua; quiet hours and caps per debtor
+    },
+    "stranded-tasks": {
+        "task": "portal.publish_stranded_tasks",
+        "schedule": 20.0,  # seconds: a task a dead process left behind goes out soon
     },
     "bulk-exports-purge": {
         "task": "portal.purge_bulk_exports",

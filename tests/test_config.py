@@ -145,3 +145,28 @@ def test_production_app_is_not_in_debug(monkeypatch: pytest.MonkeyPatch) -> None
     app = create_app()
     assert app.debug is False
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_stripe_api_base_points_the_sdk_elsewhere() -> None:
+    assert load_settings(PROD)["STRIPE_API_BASE"] is None
+    local = load_settings({**PROD, "STRIPE_API_BASE": "http://127.0.0.1:8129/"})
+    assert local["STRIPE_API_BASE"] == "http://127.0.0.1:8129"
+    with pytest.raises(ConfigError, match="STRIPE_API_BASE"):
+        load_settings({**PROD, "STRIPE_API_BASE": "ftp://127.0.0.1"})
+
+
+def test_the_provider_sends_its_calls_to_the_api_base() -> None:
+    from portal.adapters.payments.stripe import StripeProvider
+    from tests.fake_stripe import FakeStripe
+
+    fake = FakeStripe()
+    provider = StripeProvider(
+        "sk_test_x",
+        ("whsec_x",),
+        http_client=fake,
+        api_base="http://127.0.0.1:8129",
+        max_network_retries=0,
+    )
+    with pytest.raises(Exception):  # noqa: B017 - unknown id; only the address matters
+        provider.retrieve("pi_123")
+    assert fake.calls[0].url.startswith("http://127.0.0.1:8129/v1/payment_intents/pi_123")

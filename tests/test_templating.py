@@ -118,3 +118,50 @@ def test_cet_note_says_why_the_cet_differs_in_the_readers_language(app: Flask) -
             "The CET differs from the plan's interest only by the rounding of the installments "
             "to the centavo."
         )
+
+
+# --- brl and percent write what Babel writes, without calling it per amount ------------
+
+from babel.numbers import format_currency, format_decimal  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from portal.templating import percent  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(cents=st.integers(min_value=-(10**13), max_value=10**13))
+def test_brl_matches_babel_for_any_amount(app: Flask, cents: int) -> None:
+    for locale, header in (("pt_BR", "pt-BR"), ("en", "en")):
+        with app.test_request_context("/", headers={"Accept-Language": header}):
+            expected = format_currency(Decimal(cents).scaleb(-2), "BRL", locale=locale)
+            assert brl(cents) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.decimals(min_value=-100_000, max_value=100_000, places=4, allow_nan=False),
+    places=st.sampled_from([None, 0, 1, 2, 4]),
+)
+def test_percent_matches_babel(app: Flask, value: Decimal, places: int | None) -> None:
+    from decimal import ROUND_HALF_UP
+
+    digits = 2 if places is None else places
+    number = value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    pattern = {None: "#,##0.##", 0: "#,##0"}.get(places, "#,##0." + "0" * digits)
+    for locale, header in (("pt_BR", "pt-BR"), ("en", "en")):
+        with app.test_request_context("/", headers={"Accept-Language": header}):
+            expected = format_decimal(number, format=pattern, locale=locale) + "%"
+            assert percent(value, places) == expected
+
+
+def test_percent_examples(app: Flask) -> None:
+    with app.test_request_context("/", headers={"Accept-Language": "pt-BR"}):
+        assert percent(Decimal("2.49")) == "2,49%"
+        assert percent(Decimal("2")) == "2%"
+        assert percent(Decimal("2.005")) == "2,01%"  # half-up, never half-even
+        assert percent("1234.5", 2) == "1.234,50%"
+        assert percent(Decimal("99.5"), 0) == "100%"  # half-up to whole numbers too
+        assert percent(Decimal("100"), 0) == "100%"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert percent(Decimal("2.49")) == "2.49%"

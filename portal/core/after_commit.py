@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.core import DbSession
 from portal.extensions import celery
+from portal.models import PendingTask
 
 log = logging.getLogger(__name__)
 _KEY = "portal.after_commit"
@@ -38,13 +42,49 @@ def enqueue_after_commit(session: DbSession, task: str, *args: Any, **kwargs: An
     Services queue tasks by name: the task is looked up in Celery's registry only when it
     is sent, so a service never imports the ``tasks`` module that imports it.
 
-    With a broker the task is queued right after the commit. In the embedded default
-    (eager Celery) a task queued during a web request runs on a small background thread,
-    as a worker would: the person does not wait for the e-mail, and a request that sends
-    one takes as long as one that does not (requirements.md A10). Outside a request (CLI,
-    tasks) it runs inline.
+    With a broker the task is also written in the transaction (``PendingTask``) and handed
+    to the broker right after the commit, then the row is deleted: if the process dies in
+    between (a crashed or killed app server), the beat's sweep (:func:`publish_stranded`)
+    sends it later, so a committed change never loses its e-mail or webhook. In the embedded
+    default (eager Celery) a task queued during a web request runs on a small background
+    thread, as a worker would: the person does not wait for the e-mail, and a request that
+    sends one takes as long as one that does not (requirements.md A10). Outside a request
+    (CLI, tasks) it runs inline.
     """
-    call_after_commit(session, lambda: _dispatch(celery.tasks[task], args, kwargs))
+    if celery.conf.task_always_eager:
+        call_after_commit(session, lambda: _dispatch(celery.tasks[task], args, kwargs))
+        return
+    row_id = uuid.uuid4().hex
+    session.add(PendingTask(id=row_id, task=task, args=list(args), kwargs=dict(kwargs)))
+    bind = session.get_bind()
+    call_after_commit(session, lambda: _hand_over(task, row_id, args, kwargs, bind))
+
+
+def _hand_over(task: str, row_id: str, args: Any, kwargs: dict[str, Any], bind: Any) -> None:
+    celery.tasks[task].apply_async(args=args, kwargs=kwargs, task_id=row_id)
+    statement = sa.delete(PendingTask).where(PendingTask.id == row_id)
+    if isinstance(bind, sa.Engine):
+        with bind.begin() as connection:
+            connection.execute(statement)
+    else:  # a session bound to one connection (the tests'): its transaction goes on
+        bind.execute(statement)
+
+
+def publish_stranded(session: DbSession, now: datetime, older_than: timedelta) -> int:
+    """Send the tasks whose process died between its commit and the hand-off (beat)."""
+    rows = session.scalars(
+        sa.select(PendingTask)
+        .where(PendingTask.created_at < now - older_than)
+        .order_by(PendingTask.created_at)
+        .limit(500)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        celery.tasks[row.task].apply_async(args=row.args, kwargs=row.kwargs, task_id=row.id)
+        session.delete(row)
+    if rows:
+        log.warning("published %d task(s) left behind by a process that stopped", len(rows))
+    return len(rows)
 
 
 _executor: ThreadPoolExecutor | None = None

@@ -15,6 +15,7 @@ strict: a wrong JSON type, a missing or an unknown key raises ``ValueError``.
 """
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -89,14 +90,22 @@ def _matches(kind: type, data: object) -> bool:
     return isinstance(data, kind) and not isinstance(data, bool)
 
 
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[tuple[str, Any], ...], frozenset[str]]:
+    """Each field's name and resolved type hint, once per class: ``typing.get_type_hints``
+    evaluates every annotation string again on each call (a dataclass's fields never change)."""
+    hints = typing.get_type_hints(cls)
+    fields = tuple((field.name, hints[field.name]) for field in dataclasses.fields(cls))
+    return fields, frozenset(name for name, _ in fields)
+
+
 def _decode_dataclass(cls: type, data: object) -> object:
     _expect(data, dict)
     mapping = cast(dict[str, object], data)
-    hints = typing.get_type_hints(cls)
-    names = [field.name for field in dataclasses.fields(cls)]
-    if set(mapping) != set(names):
-        raise ValueError(f"{cls.__name__}: fields {sorted(set(mapping) ^ set(names))}")
-    return cls(**{name: from_primitive(hints[name], mapping[name]) for name in names})
+    fields, names = _fields(cls)
+    if mapping.keys() != names:
+        raise ValueError(f"{cls.__name__}: fields {sorted(set(mapping) ^ names)}")
+    return cls(**{name: from_primitive(hint, mapping[name]) for name, hint in fields})
 
 
 def from_primitive(tp: Any, data: object) -> object:

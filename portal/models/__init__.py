@@ -53,6 +53,7 @@ from portal.models.regua import (
     ReminderOptOut,
 )
 from portal.models.staff import StaffRole, StaffUser, staff_creditors
+from portal.models.tasks import PendingTask
 
 __all__ = [
     "AccessLink",
@@ -100,6 +101,7 @@ __all__ = [
     "OutboxEvent",
     "Payment",
     "PendingItem",
+    "PendingTask",
     "PolicyVersion",
     "ProviderEventRecord",
     "ReguaStep",

@@ -199,3 +199,34 @@ def test_cancelling_the_agreement_withdraws_its_pix_code_and_returns_late_money(
     assert "no mesmo dia" in text
     page = parse_page(client.get(pix_path))
     assert "acordo encerrado; ele será devolvido" in page.get_text()
+
+
+def test_the_status_poll_costs_two_statements(client: FlaskClient, app: Flask) -> None:
+    """The Pix page polls every few seconds: the signed-in debtor's row, then the payment
+    with its agreement and creditor in one statement."""
+    world = debt_world()
+    sign_in(client, world)
+    agreement = make_agreement(world, payment_count=2)
+    _pay(client, agreement.id, "pix")
+    payment = db.session.scalars(sa.select(Payment)).one()
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith("SELECT"):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.get(f"/pagamentos/{payment.id}/situacao")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": payment.status,
+        "paid": False,
+        "refunding": False,
+        "ended": False,
+    }
+    assert len(seen) == 2, seen

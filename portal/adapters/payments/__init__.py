@@ -19,6 +19,7 @@ def build_provider(app: Flask) -> PaymentProvider:
             config["STRIPE_SECRET_KEY"],
             config["STRIPE_WEBHOOK_SECRETS"],
             http_client=stripe.RequestsClient(timeout=(5, 20)),
+            api_base=config.get("STRIPE_API_BASE"),
         )
     if config["PORTAL_ENV"] == "production":
         raise ValueError("the sandbox payment provider cannot be used in production")

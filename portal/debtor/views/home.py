@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import g, render_template, session
 
 from portal.auth.decorators import debtor_required
 from portal.core.clock import today_br
 from portal.debtor.blueprint import bp
-from portal.domain.agreements import OPEN_STATES
 from portal.extensions import db
-from portal.models import Agreement, Creditor
-from portal.services.negotiation import debtor_pendencias
+from portal.models import Creditor
+from portal.services.negotiation import debtor_dashboard
 
 
 @bp.get("/inicio")
 @debtor_required
 def home() -> str:
     debtor = g.debtor
-    groups = debtor_pendencias(db.session, debtor, today_br())
-    open_agreements = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Agreement)
-        .where(
-            Agreement.debtor_id == debtor.id,
-            Agreement.state.in_([state.value for state in OPEN_STATES]),
-        )
-    )
+    groups, open_agreements = debtor_dashboard(db.session, debtor, today_br())
     creditor_id = session.get("creditor_id")
     if creditor_id:
         g.creditor = db.session.get(Creditor, creditor_id)
@@ -35,5 +25,5 @@ def home() -> str:
         debtor=debtor,
         groups=groups,
         total_cents=sum(group.total_cents for group in groups),
-        open_agreements=open_agreements or 0,
+        open_agreements=open_agreements,
     )

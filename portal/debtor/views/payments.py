@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
 from werkzeug.wrappers import Response
 
 from portal.adapters.payments.base import ProviderError
@@ -41,8 +42,15 @@ def _own_installment(agreement_id: int, number: int) -> Installment:
 
 
 def _own_payment(payment_id: int) -> Payment:
-    payment = db.session.get(Payment, payment_id)
-    if payment is None or payment.agreement.debtor_id != g.debtor.id:
+    """The debtor's own payment with its agreement and creditor, in one statement (the Pix
+    page polls its status every few seconds)."""
+    payment = db.session.scalar(
+        sa.select(Payment)
+        .join(Payment.agreement)
+        .where(Payment.id == payment_id, Agreement.debtor_id == g.debtor.id)
+        .options(contains_eager(Payment.agreement).joinedload(Agreement.creditor))
+    )
+    if payment is None:
         abort(404)
     g.creditor = payment.agreement.creditor
     return payment

@@ -25,6 +25,7 @@ from portal.services.negotiation.offers import (
     load_offer,
 )
 from portal.services.negotiation.pendencias import (
+    debtor_dashboard,
     debtor_kind,
     debtor_pendencias,
     domain_item,
@@ -42,6 +43,7 @@ __all__ = [
     "can_cancel",
     "cancel_by_debtor",
     "create_offer",
+    "debtor_dashboard",
     "debtor_kind",
     "debtor_pendencias",
     "domain_item",

@@ -13,11 +13,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from portal.core import DbSession
+from portal.domain.agreements import OPEN_STATES
 from portal.domain.charges import DebtorKind, UpdatedBalance, updated_balance
 from portal.domain.charges import PendingItem as DomainItem
 from portal.domain.policy import NegotiationPolicy
-from portal.models import Creditor, Debtor, ItemStatus, PendingItem
-from portal.services.policies import NoPolicy, current_policy
+from portal.models import Agreement, Creditor, Debtor, ItemStatus, PendingItem, PolicyVersion
+from portal.services.policies import policy_from_terms
 
 
 def debtor_kind(debtor: Debtor) -> DebtorKind:
@@ -93,15 +94,57 @@ def open_items(
 
 def debtor_pendencias(session: DbSession, debtor: Debtor, today: date) -> list[CreditorGroup]:
     """Every open item of the debtor, itemised at ``today``, grouped by creditor."""
+    return debtor_dashboard(session, debtor, today)[0]
+
+
+def debtor_dashboard(
+    session: DbSession, debtor: Debtor, today: date
+) -> tuple[list[CreditorGroup], int]:
+    """The debtor's pendências grouped by creditor, and how many agreements are open.
+
+    One statement: the items with their creditors (joined), each creditor's current policy
+    version (a correlated subquery; its terms as text, decoded once per process) and the
+    count of open agreements. A second one only when nothing is open.
+    """
+    open_agreements = (
+        sa.select(sa.func.count())
+        .select_from(Agreement)
+        .where(
+            Agreement.debtor_id == debtor.id,
+            Agreement.state.in_([state.value for state in OPEN_STATES]),
+        )
+        .scalar_subquery()
+    )
+    current = (
+        sa.select(PolicyVersion.id)
+        .where(PolicyVersion.creditor_id == PendingItem.creditor_id)
+        .order_by(PolicyVersion.version.desc())
+        .limit(1)
+        .correlate(PendingItem)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            PendingItem,
+            PolicyVersion.version,
+            sa.cast(PolicyVersion.terms, sa.Text),
+            open_agreements,
+        )
+        .outerjoin(PolicyVersion, PolicyVersion.id == current)
+        .where(PendingItem.debtor_id == debtor.id, PendingItem.status == ItemStatus.OPEN)
+        .order_by(PendingItem.original_due_date, PendingItem.id)
+    ).all()
+    if not rows:
+        return [], int(session.scalar(sa.select(open_agreements)) or 0)
     groups: dict[int, CreditorGroup] = {}
     kind = debtor_kind(debtor)
-    for item in open_items(session, debtor.id):
+    for item, version, terms, _count in rows:
         group = groups.get(item.creditor_id)
         if group is None:
-            try:
-                policy: NegotiationPolicy | None = current_policy(session, item.creditor_id)
-            except NoPolicy:
-                policy = None
+            policy = (
+                None if version is None else policy_from_terms(item.creditor_id, version, terms)
+            )
             group = groups[item.creditor_id] = CreditorGroup(item.creditor, [], policy)
         group.items.append(ItemView(item, item_balance(item, group.policy, kind, today)))
-    return sorted(groups.values(), key=lambda g: g.creditor.display_name)
+    ordered = sorted(groups.values(), key=lambda g: g.creditor.display_name)
+    return ordered, int(rows[0][3] or 0)

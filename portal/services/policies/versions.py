@@ -7,6 +7,8 @@ Publishing appends the next version; nothing is ever updated.
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -34,9 +36,17 @@ def policy_terms(policy: NegotiationPolicy) -> dict[str, Any]:
 
 
 def policy_of(row: PolicyVersion) -> NegotiationPolicy:
+    return policy_from_terms(row.creditor_id, row.version, json.dumps(row.terms, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=256)
+def policy_from_terms(creditor_id: int, version: int, terms_json: str) -> NegotiationPolicy:
+    """Decode a stored version, once per process: versions are append-only and the domain's
+    policy is frozen, so the decoded object is shared. Keyed by the terms themselves (not the
+    row id) so that a key can never name other terms."""
     return decode(
         NegotiationPolicy,
-        {**row.terms, "policy_id": str(row.creditor_id), "version": row.version},
+        {**json.loads(terms_json), "policy_id": str(creditor_id), "version": version},
     )
 
 

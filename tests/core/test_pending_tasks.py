@@ -1,0 +1,104 @@
+"""With a broker, a queued task is written in the transaction and handed over after the
+commit; one left behind by a process that died is sent by the beat's sweep, and a task
+sent twice runs once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import redis
+import sqlalchemy as sa
+from flask import Flask
+
+from portal.core.after_commit import enqueue_after_commit, publish_stranded
+from portal.core.clock import now_utc
+from portal.extensions import celery, db
+from portal.models import PendingTask
+from portal.worker import ping
+from tests.factories import create_debtor
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    """Celery as in production (not eager); what would reach the broker is recorded."""
+    sent: list[dict[str, Any]] = []
+
+    def apply_async(self: Any, args: Any = None, kwargs: Any = None, **options: Any) -> None:
+        sent.append({"task": self.name, "args": list(args or ()), "kwargs": kwargs, **options})
+
+    monkeypatch.setattr(type(celery.tasks["portal.ping"]), "apply_async", apply_async)
+    monkeypatch.setitem(celery.conf, "task_always_eager", False)
+    yield sent
+
+
+def _pending() -> list[PendingTask]:
+    return list(db.session.scalars(sa.select(PendingTask)))
+
+
+def test_handed_over_after_commit_and_forgotten(app: Flask, broker: list[dict[str, Any]]) -> None:
+    create_debtor()
+    enqueue_after_commit(db.session, ping.name)
+    assert [row.task for row in _pending()] == ["portal.ping"]  # in the same transaction
+    assert broker == []
+    db.session.commit()
+    assert len(broker) == 1
+    assert broker[0]["task"] == "portal.ping"
+    assert len(broker[0]["task_id"]) == 32
+    assert _pending() == []
+
+
+def test_a_rollback_drops_it(app: Flask, broker: list[dict[str, Any]]) -> None:
+    create_debtor()
+    enqueue_after_commit(db.session, ping.name)
+    db.session.rollback()
+    assert broker == [] and _pending() == []
+
+
+def test_a_process_that_died_after_its_commit_loses_nothing(
+    app: Flask, broker: list[dict[str, Any]]
+) -> None:
+    create_debtor()
+    enqueue_after_commit(db.session, ping.name)
+    db.session.info.pop("portal.after_commit")  # the process dies before the hand-off
+    db.session.commit()
+    assert broker == []
+    (row,) = _pending()
+    assert publish_stranded(db.session, now_utc(), older_than=timedelta(seconds=15)) == 0
+    sent = publish_stranded(db.session, now_utc() + timedelta(minutes=1), timedelta(seconds=15))
+    db.session.commit()
+    assert sent == 1
+    assert [(b["task"], b["task_id"]) for b in broker] == [("portal.ping", row.id)]
+    assert _pending() == []
+
+
+@celery.task(name="tests.count_runs")
+def count_runs(marker: str) -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    client.incr(f"tests-runs:{marker}")
+    client.expire(f"tests-runs:{marker}", 60)
+
+
+def test_a_task_sent_twice_runs_once(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+    monkeypatch.setitem(celery.conf, "task_always_eager", False)
+    monkeypatch.setitem(app.config, "CELERY_BROKER_URL", REDIS_URL)
+    app.extensions.pop("portal_task_redis", None)
+    marker, task_id = uuid.uuid4().hex, uuid.uuid4().hex
+    try:
+        with app.app_context():
+            count_runs.apply(args=[marker], task_id=task_id)
+            count_runs.apply(args=[marker], task_id=task_id)  # the sweep sent it again
+            count_runs.apply(args=[marker])  # an ordinary id: not deduplicated
+    finally:
+        app.extensions.pop("portal_task_redis", None)
+    assert int(client.get(f"tests-runs:{marker}") or 0) == 2
