@@ -14,7 +14,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.auth.limits import hit_identifier, ip_limit
-from portal.auth.session import DEBTOR, log_in, log_out, mark_step_up
+from portal.auth.session import DEBTOR, grant, log_in, log_out
 from portal.core.audit import record_event
 from portal.core.clock import now_utc
 from portal.core.tokens import new_browser_nonce, token_hash
@@ -29,14 +29,16 @@ from portal.debtor.forms import (
 )
 from portal.extensions import db
 from portal.http import request_actor
-from portal.models import AccessLink, Channel, CodePurpose, LinkPurpose
+from portal.models import AccessLink, Channel, CodePurpose, CreditorDebtor, LinkPurpose
 from portal.services.access import (
     CodeUnavailable,
     check_identity,
     consume_magic_link,
     find_link,
     identifier_key,
+    link_birth_date,
     link_event,
+    link_relationships,
     masked_destination,
     request_magic_link,
     send_code,
@@ -64,6 +66,13 @@ def _link_failure(link: AccessLink | None, why: str) -> tuple[str, int, dict[str
         details={"why": why, **({"debtor_id": link.debtor_id} if link else {})},
     )
     return _page("debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None))
+
+
+def _opens_something(link: AccessLink | None) -> bool:
+    """Usable, and proving at least one company (see ``link_relationships``)."""
+    return (
+        link is not None and usable(link, now_utc()) and bool(link_relationships(db.session, link))
+    )
 
 
 def _identity_form(debtor_has_birth_date: bool) -> tuple[str, Any]:
@@ -132,7 +141,7 @@ def link_sent() -> str:
 def magic_link(token: str) -> tuple[str, int, dict[str, str]]:
     """Opening never uses the link: a scanner that fetches it (even with JS) changes nothing."""
     link = find_link(db.session, token, LinkPurpose.MAGIC)
-    if link is None or not usable(link, now_utc()):
+    if link is None or not _opens_something(link):
         return _link_failure(link, "unusable")
     link_event(db.session, request_actor(), "link.opened", link)
     return _page("debtor/access/enter.html", form=EnterForm(), action=request.path)
@@ -144,7 +153,7 @@ def magic_link(token: str) -> tuple[str, int, dict[str, str]]:
 def magic_link_use(token: str) -> Response | tuple[str, int, dict[str, str]]:
     now = now_utc()
     link = find_link(db.session, token, LinkPurpose.MAGIC)
-    if link is None or not usable(link, now):
+    if link is None or not _opens_something(link):
         return _link_failure(link, "unusable")
     nonce = request.cookies.get(NONCE_COOKIE, "")
     same_browser = bool(nonce) and hmac.compare_digest(
@@ -162,8 +171,11 @@ def magic_link_use(token: str) -> Response | tuple[str, int, dict[str, str]]:
 
 
 def _sign_in(link: AccessLink, method: str, *, clear_nonce: bool = False) -> Response:
+    """A session that shows only the companies this link proves (docs/security.md)."""
     debtor = link.debtor
+    proved = sorted(rel.creditor_id for rel in link_relationships(db.session, link))
     log_in(DEBTOR, debtor, method=method)
+    grant(proved, link_id=link.id)
     if link.creditor_id:
         session["creditor_id"] = link.creditor_id
     record_event(
@@ -171,7 +183,7 @@ def _sign_in(link: AccessLink, method: str, *, clear_nonce: bool = False) -> Res
         request_actor(),
         "auth.login",
         subject=("debtor", debtor.id),
-        details={"method": method, "link_id": link.id},
+        details={"method": method, "link_id": link.id, "creditor_ids": proved},
     )
     response = redirect(url_for("debtor.home"), code=303)  # token-free URL (A13)
     if clear_nonce:
@@ -184,7 +196,13 @@ def _pending_link() -> AccessLink | None:
     if not isinstance(pending, dict):
         return None
     link = db.session.get(AccessLink, pending.get("link_id"))
-    return link if link is not None and usable(link, now_utc()) else None
+    return link if _opens_something(link) else None
+
+
+def _code_contact(link: AccessLink) -> CreditorDebtor:
+    """Where the sign-in code goes: the address the magic link went to (a relationship
+    that holds it; the link is usable only while one does)."""
+    return link_relationships(db.session, link)[0]
 
 
 @bp.route("/entrar/confirmar", methods=["GET", "POST"])
@@ -195,7 +213,8 @@ def confirm_identity() -> Response | tuple[str, int, dict[str, str]]:
     if link is None:
         session.pop("pending", None)
         return _link_failure(None, "no_pending_sign_in")
-    method, form = _identity_form(link.debtor.birth_date is not None)
+    birth_date = link_birth_date(db.session, link)
+    method, form = _identity_form(birth_date is not None)
     status, error = 200, None
     if request.method == "POST" and form.validate_on_submit():
         now = now_utc()
@@ -211,7 +230,7 @@ def confirm_identity() -> Response | tuple[str, int, dict[str, str]]:
             try:
                 code = send_code(
                     db.session,
-                    link.debtor,
+                    _code_contact(link),
                     purpose=CodePurpose.SIGN_IN,
                     channel=Channel.EMAIL,
                     ttl=_code_ttl(),
@@ -234,7 +253,7 @@ def confirm_identity() -> Response | tuple[str, int, dict[str, str]]:
         error=error,
         action=url_for("debtor.confirm_identity"),
         creditor=None,
-        allow_birth_date=link.debtor.birth_date is not None,
+        allow_birth_date=birth_date is not None,
     )
 
 
@@ -260,13 +279,12 @@ def enter_code() -> Response | tuple[str, int, dict[str, str]]:
             pending["code_id"],
             link.debtor_id,
             str(form.code.data),
+            purpose=CodePurpose.SIGN_IN,
             actor=request_actor(),
             now=now,
         ):
             if consume_magic_link(db.session, link, actor=request_actor(), now=now):
-                response = _sign_in(link, "magic_link+kba+otp", clear_nonce=True)
-                mark_step_up()
-                return response
+                return _sign_in(link, "magic_link+kba+otp", clear_nonce=True)
             return _link_failure(link, "race")
         status, error = (
             400,
@@ -279,7 +297,7 @@ def enter_code() -> Response | tuple[str, int, dict[str, str]]:
         status,
         form=form,
         error=error,
-        destination=masked_destination(link.debtor, Channel.EMAIL),
+        destination=masked_destination(_code_contact(link), Channel.EMAIL),
         action=url_for("debtor.enter_code"),
         resend=url_for("debtor.resend_code"),
     )
@@ -296,7 +314,7 @@ def resend_code() -> Response | tuple[str, int, dict[str, str]]:
     if hit_identifier("RATELIMIT_CODE_REQUEST", f"debtor:{link.debtor_id}"):
         code = send_code(
             db.session,
-            link.debtor,
+            _code_contact(link),
             purpose=CodePurpose.SIGN_IN,
             channel=Channel.EMAIL,
             ttl=_code_ttl(),
@@ -326,10 +344,11 @@ def reminder_link(token: str) -> Response | tuple[str, int, dict[str, str]]:
     """Shows only the creditor's name until the identity check passes (A15)."""
     now = now_utc()
     link = find_link(db.session, token, LinkPurpose.REMINDER)
-    if link is None or not usable(link, now):
+    if link is None or not _opens_something(link):
         return _link_failure(link, "unusable")
     g.creditor = link.creditor
-    method, form = _identity_form(link.debtor.birth_date is not None)
+    birth_date = link_birth_date(db.session, link)
+    method, form = _identity_form(birth_date is not None)
     status, error = 200, None
     if request.method == "GET":
         link_event(db.session, request_actor(), "link.opened", link)
@@ -355,7 +374,7 @@ def reminder_link(token: str) -> Response | tuple[str, int, dict[str, str]]:
         error=error,
         action=request.path,
         creditor=link.creditor,
-        allow_birth_date=link.debtor.birth_date is not None,
+        allow_birth_date=birth_date is not None,
     )
 
 

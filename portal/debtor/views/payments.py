@@ -19,29 +19,31 @@ from portal.core.pix_qr import qr_svg
 from portal.core.uow import unit_of_work
 from portal.debtor.blueprint import bp
 from portal.debtor.forms import SendStepUpForm
+from portal.debtor.scope import own_agreement, proved
 from portal.domain.pix import InvalidBRCode, parse_brcode
 from portal.extensions import db
 from portal.http import request_actor
-from portal.models import Agreement, Installment, Payment
+from portal.models import Installment, Payment
 from portal.services.payments import PaymentUnavailable, start_payment
 
 PAYABLE_METHODS = ("pix", "card")
 
 
 def _own_installment(agreement_id: int, number: int) -> Installment:
-    agreement = db.session.get(Agreement, agreement_id)
-    if agreement is None or agreement.debtor_id != g.debtor.id:
-        abort(404)
+    agreement = own_agreement(agreement_id)
     installment = next((i for i in agreement.installments if i.number == number), None)
     if installment is None:
         abort(404)
-    g.creditor = agreement.creditor
     return installment
 
 
 def _own_payment(payment_id: int) -> Payment:
     payment = db.session.get(Payment, payment_id)
-    if payment is None or payment.agreement.debtor_id != g.debtor.id:
+    if (
+        payment is None
+        or payment.agreement.debtor_id != g.debtor.id
+        or payment.agreement.creditor_id not in proved()
+    ):
         abort(404)
     g.creditor = payment.agreement.creditor
     return payment

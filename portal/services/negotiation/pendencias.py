@@ -6,6 +6,7 @@ creditor's current policy and hands the domain plain values.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -91,11 +92,17 @@ def open_items(
     return list(session.scalars(statement.order_by(PendingItem.original_due_date, PendingItem.id)))
 
 
-def debtor_pendencias(session: DbSession, debtor: Debtor, today: date) -> list[CreditorGroup]:
-    """Every open item of the debtor, itemised at ``today``, grouped by creditor."""
+def debtor_pendencias(
+    session: DbSession, debtor: Debtor, today: date, creditor_ids: Iterable[int]
+) -> list[CreditorGroup]:
+    """The debtor's open items with ``creditor_ids`` (the companies the session proved, and
+    never others), itemised at ``today``, grouped by creditor."""
     groups: dict[int, CreditorGroup] = {}
     kind = debtor_kind(debtor)
+    wanted = set(creditor_ids)
     for item in open_items(session, debtor.id):
+        if item.creditor_id not in wanted:
+            continue
         group = groups.get(item.creditor_id)
         if group is None:
             try:

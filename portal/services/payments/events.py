@@ -188,11 +188,11 @@ def _after_success(session: DbSession, payment: Payment, installment: Installmen
             },
         },
     )
-    debtor = agreement.debtor
-    if debtor.email:
+    contact = agreement.contact  # the person as this agreement's company knows them
+    if contact is not None and contact.email:
         queue_email(
             session,
-            to=debtor.email,
+            to=contact.email,
             template="notice",
             context={
                 "subject": "Pagamento recebido",
