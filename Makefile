@@ -61,7 +61,7 @@ check: lint coverage-domain test-postgres ## lint, domain coverage and the suite
 translations: install ## extract messages and update the English catalogue
 	@$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
 		-o portal/translations/messages.pot .
-	@$(VENV)/bin/pybabel update -q -i portal/translations/messages.pot -d portal/translations \
+	@$(VENV)/bin/pybabel --quiet update -i portal/translations/messages.pot -d portal/translations \
 		--no-fuzzy-matching --ignore-obsolete
 
 clean: ## remove the virtualenv and local state
