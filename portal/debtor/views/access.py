@@ -183,6 +183,8 @@ def _sign_in(link: AccessLink, method: str, *, clear_nonce: bool = False) -> Res
         request_actor(),
         "auth.login",
         subject=("debtor", debtor.id),
+        # A one-company session is that company's event (other companies' staff never see it).
+        creditor_id=proved[0] if len(proved) == 1 else None,
         details={"method": method, "link_id": link.id, "creditor_ids": proved},
     )
     response = redirect(url_for("debtor.home"), code=303)  # token-free URL (A13)

@@ -209,6 +209,7 @@ def verify_code(
         actor,
         "code.failed",
         subject=("one_time_code", code_id),
+        creditor_id=creditor_id,
         details={"debtor_id": debtor_id, "why": "wrong_code" if stored is not None else "unusable"},
     )
     return False

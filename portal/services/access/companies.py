@@ -65,12 +65,9 @@ def challenge_company(
     rel = relationship(session, creditor.id, debtor_id) if creditor is not None else None
     channels = available_channels(rel, text_messages=text_messages)
     if creditor is None or rel is None or not channels:
+        # No subject: no company's staff sees that the person asked (audit only).
         record_event(
-            session,
-            actor,
-            "company.challenge",
-            subject=("debtor", debtor_id),
-            details={"matched": False},
+            session, actor, "company.challenge", details={"debtor_id": debtor_id, "matched": False}
         )
         return CompanyChallenge(cnpj, None, None, decoy_mask(debtor_id, cnpj))
     code = send_code(
@@ -98,11 +95,7 @@ def prove_company(
     """The companies a right code proves (every one holding that contact); [] otherwise."""
     if challenge.code_id is None or challenge.creditor_id is None:
         record_event(
-            session,
-            actor,
-            "code.failed",
-            subject=("debtor", debtor_id),
-            details={"debtor_id": debtor_id, "why": "unusable"},
+            session, actor, "code.failed", details={"debtor_id": debtor_id, "why": "unusable"}
         )
         return []
     if not verify_code(
@@ -124,6 +117,7 @@ def prove_company(
         actor,
         "session.companies_added",
         subject=("debtor", debtor_id),
+        creditor_id=challenge.creditor_id,
         details={"creditor_ids": proved},
     )
     return proved

@@ -26,7 +26,6 @@ from portal.models import (
     Creditor,
     CreditorDebtor,
     Debtor,
-    LinkPurpose,
     StaffRole,
 )
 from portal.services.access import (
@@ -108,11 +107,8 @@ def _links(debtor: Debtor) -> list[AccessLink]:
         .limit(50)
     )
     if scope is not None:
-        statement = statement.where(
-            sa.or_(
-                AccessLink.creditor_id.in_(scope or {-1}), AccessLink.purpose == LinkPurpose.MAGIC
-            )
-        )
+        # Only links for the staff member's companies: a magic link may open others too.
+        statement = statement.where(AccessLink.creditor_id.in_(scope or {-1}))
     return list(db.session.scalars(statement))
 
 
