@@ -11,10 +11,19 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from portal.core.context import SYSTEM
-from portal.core.tokens import new_magic_token, new_reminder_token, token_hash
+from portal.core.tokens import contact_hash, new_magic_token, new_reminder_token, token_hash
 from portal.extensions import db
-from portal.models import AccessLink, AuditEvent, Channel, LinkPurpose, StaffRole, StaffUser
+from portal.models import (
+    AccessLink,
+    AuditEvent,
+    Channel,
+    CreditorDebtor,
+    LinkPurpose,
+    StaffRole,
+    StaffUser,
+)
 from portal.services.backoffice import create_staff
+from tests.conftest import TEST_SECRET
 from tests.factories import create_creditor, create_debtor, create_pending_item
 from tests.html import csrf_token, parse_page
 
@@ -37,10 +46,19 @@ def magic_link(
     nonce: str | None = None,
     ttl: timedelta = timedelta(minutes=15),
     now: datetime | None = None,
+    email: str | None = None,
 ) -> str:
-    """A magic link made directly (the token is never readable from the database)."""
+    """A magic link made directly (the token is never readable from the database), as if
+    sent to ``email`` (default: the first e-mail a company has for the debtor)."""
     token = new_magic_token()
     now = now or datetime.now(UTC)
+    if email is None:
+        email = db.session.scalar(
+            sa.select(CreditorDebtor.email)
+            .where(CreditorDebtor.debtor_id == debtor_id, CreditorDebtor.email.is_not(None))
+            .order_by(CreditorDebtor.creditor_id)
+            .limit(1)
+        )
     db.session.add(
         AccessLink(
             token_hash=token_hash(token),
@@ -48,6 +66,7 @@ def magic_link(
             channel=Channel.EMAIL,
             debtor_id=debtor_id,
             browser_nonce_hash=token_hash(nonce) if nonce else None,
+            contact_hash=contact_hash(email, secret=TEST_SECRET) if email else None,
             issued_by_type="debtor",
             created_at=now,
             expires_at=now + ttl,
@@ -57,7 +76,15 @@ def magic_link(
     return token
 
 
-def reminder_link(debtor_id: int, creditor_id: int, *, days: int = 7) -> str:
+def reminder_link(
+    debtor_id: int,
+    creditor_id: int,
+    *,
+    days: int = 7,
+    issued_by: tuple[str, str | None] = ("system", "cli"),
+) -> str:
+    """A reminder link for one company (by default issued as the CLI does; staff-issued
+    links open only while their issuer is scoped to the company)."""
     token = new_reminder_token()
     now = datetime.now(UTC)
     db.session.add(
@@ -67,7 +94,8 @@ def reminder_link(debtor_id: int, creditor_id: int, *, days: int = 7) -> str:
             channel=Channel.SMS,
             debtor_id=debtor_id,
             creditor_id=creditor_id,
-            issued_by_type="staff",
+            issued_by_type=issued_by[0],
+            issued_by_id=issued_by[1],
             created_at=now,
             expires_at=now + timedelta(days=days),
         )
@@ -147,3 +175,15 @@ def staff_login(
     return form_post(
         client, "/atendimento/entrar", {"email": user.email, "password": password, "totp": code}
     )
+
+
+def sign_in_by_email(client: FlaskClient, debtor_id: int, email: str | None = None) -> None:
+    """Sign in with a magic link sent to ``email`` (from the browser that asked for it): the
+    session proves every company whose relationship holds that address."""
+    client.get("/")
+    nonce = "m" * 32
+    client.set_cookie("link_nonce", nonce, path="/entrar")
+    token = magic_link(debtor_id, nonce=nonce, email=email)
+    page = parse_page(client.get(f"/entrar/{token}"))
+    response = client.post(f"/entrar/{token}", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 303, response.status_code

@@ -1,16 +1,28 @@
-"""Test builders: ``create_<model>(**overrides)`` adds a valid row and flushes it."""
+"""Test builders: ``create_<model>(**overrides)`` adds a valid row and flushes it.
+
+Contact data belongs to each company's relationship with a person (``CreditorDebtor``), not
+to the person. ``create_debtor(name=…, email=…, phone=…, birth_date=…)`` remembers the
+contact it was given; ``create_pending_item`` (and ``relate``) give each company that gets
+an item a relationship carrying it, as the company's import would. ``contact_of(debtor)``
+reads that contact back (e.g. the e-mail to ask a magic link with).
+"""
 
 from __future__ import annotations
 
 import itertools
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from portal.demo.data import cnpj_from_base, cpf_from_base
 from portal.extensions import db
-from portal.models import Creditor, Debtor, PendingItem
+from portal.models import Creditor, CreditorDebtor, Debtor, PendingItem
 
 _seq = itertools.count(1)
+_CONTACT_FIELDS = ("name", "email", "phone", "birth_date")
+# The contact each debtor was created with, by debtor id (ids are reused between tests that
+# roll back, and so is this entry: the latest ``create_debtor`` wins).
+_contacts: dict[int, dict[str, Any]] = {}
 
 
 def next_cpf() -> str:
@@ -40,19 +52,44 @@ def create_creditor(**overrides: Any) -> Creditor:
 
 
 def create_debtor(**overrides: Any) -> Debtor:
+    """A person; the contact given is what the companies relating to them will hold."""
     n = next(_seq)
-    values: dict[str, Any] = {
+    contact: dict[str, Any] = {
         "name": f"Pessoa Teste {n}",
-        "document": next_cpf(),
         "email": f"pessoa{n}@example.com",
         "phone": "+5541999990000",
         "birth_date": date(1985, 6, 15),
     }
-    values.update(overrides)
+    for key in _CONTACT_FIELDS:
+        if key in overrides:
+            contact[key] = overrides.pop(key)
+    values: dict[str, Any] = {"document": next_cpf(), **overrides}
     debtor = Debtor(**values)
     db.session.add(debtor)
     db.session.flush()
+    _contacts[debtor.id] = contact
     return debtor
+
+
+def contact_of(debtor: Debtor) -> SimpleNamespace:
+    """The contact ``create_debtor`` was given (name, email, phone, birth_date, first_name)."""
+    contact = dict(_contacts[debtor.id])
+    return SimpleNamespace(**contact, first_name=str(contact["name"]).split()[0])
+
+
+def relate(creditor: Creditor, debtor: Debtor, **overrides: Any) -> CreditorDebtor:
+    """The company's relationship with the person (created once, with their contact)."""
+    existing = db.session.get(CreditorDebtor, (creditor.id, debtor.id))
+    if existing is not None:
+        for key, value in overrides.items():
+            setattr(existing, key, value)
+        db.session.flush()
+        return existing
+    contact = {**_contacts.get(debtor.id, {"name": "Pessoa Teste"}), **overrides}
+    rel = CreditorDebtor(creditor_id=creditor.id, debtor_id=debtor.id, **contact)
+    db.session.add(rel)
+    db.session.flush()
+    return rel
 
 
 def create_pending_item(**overrides: Any) -> PendingItem:
@@ -70,4 +107,5 @@ def create_pending_item(**overrides: Any) -> PendingItem:
     item = PendingItem(**values)
     db.session.add(item)
     db.session.flush()
+    relate(item.creditor, item.debtor)
     return item

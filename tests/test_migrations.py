@@ -112,3 +112,78 @@ def test_0012_caps_stored_juros_de_mora_at_one_percent(tmp_path: Path) -> None:
     )
     with pytest.raises(InvalidPolicy):
         policy_of(PolicyVersion(creditor_id=1, version=1, terms=above))
+
+
+def test_0015_gives_each_company_its_own_copy_of_todays_contact_data(
+    tmp_path: Path, is_postgres: bool, database_uri: str
+) -> None:
+    """Every company with items for a debtor gets a relationship carrying the contact data
+    the shared debtor row had; the downgrade puts one copy back on the debtor."""
+    if is_postgres:
+        url = sa.make_url(database_uri)
+        uri = _fresh_postgres(
+            url.set(database=f"{url.database}_0015").render_as_string(hide_password=False)
+        )
+    else:
+        uri = f"sqlite:///{tmp_path / 'data.sqlite3'}"
+    scratch = make_test_app(uri)
+    now = "2026-01-02 03:04:05"
+    with scratch.app_context():
+        flask_migrate.upgrade(revision="0014")
+        with db.engine.begin() as c:
+            for n, cnpj in ((1, "11222333000181"), (2, "11444777000161"), (3, "45723174000110")):
+                c.execute(
+                    sa.text(
+                        "INSERT INTO creditors (id, legal_name, trade_name, cnpj, address_line,"
+                        " city, state, postal_code, brand_color, created_at, updated_at) VALUES"
+                        " (:n, :name, :name, :cnpj, 'Rua 1', 'Curitiba', 'PR', '80010000',"
+                        " '#224466', :now, :now)"
+                    ),
+                    {"n": n, "name": f"Credora {n}", "cnpj": cnpj, "now": now},
+                )
+            c.execute(
+                sa.text(
+                    "INSERT INTO debtors (id, name, document_type, document, email, phone,"
+                    " birth_date, created_at, updated_at, session_version) VALUES (1, 'Maria"
+                    " Souza', 'cpf', '52998224725', 'maria@example.com', '+5541999990000',"
+                    " '1985-06-15', :now, :now, 0)"
+                ),
+                {"now": now},
+            )
+            for ref, creditor in (("A-1", 1), ("A-2", 1), ("B-1", 2)):
+                c.execute(
+                    sa.text(
+                        "INSERT INTO pending_items (creditor_id, debtor_id, external_reference,"
+                        " description, original_amount_cents, original_due_date, status,"
+                        " credited_cents, created_at, updated_at) VALUES (:c, 1, :ref, 'x',"
+                        " 100, '2026-01-01', 'open', 0, :now, :now)"
+                    ),
+                    {"c": creditor, "ref": ref, "now": now},
+                )
+            # Company 1 had pushed the debtor through the API already (0009 relationship).
+            c.execute(
+                sa.text(
+                    "INSERT INTO creditor_debtors (creditor_id, debtor_id, created_at,"
+                    " updated_at) VALUES (1, 1, :now, :now)"
+                ),
+                {"now": now},
+            )
+        flask_migrate.upgrade(revision="0015")
+        with db.engine.connect() as c:
+            rows = c.execute(
+                sa.text(
+                    "SELECT creditor_id, name, email, phone, birth_date FROM creditor_debtors"
+                    " ORDER BY creditor_id"
+                )
+            ).all()
+            debtor_columns = {col["name"] for col in sa.inspect(c).get_columns("debtors")}
+        assert [(r[0], r[1], r[2], r[3], str(r[4])) for r in rows] == [
+            (1, "Maria Souza", "maria@example.com", "+5541999990000", "1985-06-15"),
+            (2, "Maria Souza", "maria@example.com", "+5541999990000", "1985-06-15"),
+        ]  # company 3 has no items: no relationship
+        assert not {"name", "email", "phone", "birth_date"} & debtor_columns
+        flask_migrate.downgrade(revision="0014")
+        with db.engine.connect() as c:
+            back = c.execute(sa.text("SELECT name, email, phone FROM debtors")).one()
+        assert tuple(back) == ("Maria Souza", "maria@example.com", "+5541999990000")
+        db.engine.dispose()

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from portal.api import schemas
-from portal.models import Agreement, Debtor, Payment, PendingItem, WebhookEndpoint
+from portal.models import Agreement, CreditorDebtor, Payment, PendingItem, WebhookEndpoint
 
 
-def debtor(row: Debtor, outcome: str | None = None) -> schemas.DebtorOut:
+def debtor(contact: CreditorDebtor, outcome: str | None = None) -> schemas.DebtorOut:
+    """The debtor as the caller's company knows them: its own relationship, nothing else."""
+    row = contact.debtor
     return schemas.DebtorOut(
         id=row.id,
         document_type=row.document_type,  # type: ignore[arg-type]
         document_masked=row.document_masked,
-        name=row.name,
-        has_email=bool(row.email),
-        has_phone=bool(row.phone),
+        name=contact.name,
+        has_email=bool(contact.email),
+        has_phone=bool(contact.phone),
         outcome=outcome,  # type: ignore[arg-type]
     )
 

@@ -40,7 +40,9 @@ class Strict(BaseModel):
 
 
 class DebtorIn(Strict):
-    """Create or update a debtor by CPF/CNPJ (digits, with or without punctuation)."""
+    """Create or update your company's relationship with a person, by CPF/CNPJ (digits, with
+    or without punctuation). What you send is yours: never shown to another company, never
+    changed by what another company sends."""
 
     document: Document
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -52,6 +54,8 @@ class DebtorIn(Strict):
 
 
 class DebtorOut(BaseModel):
+    """The person as your company knows them: your own data only."""
+
     id: int
     document_type: Literal["cpf", "cnpj"]
     document_masked: str = Field(description="e.g. ***.456.789-**; the full CPF is never sent")

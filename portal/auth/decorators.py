@@ -10,6 +10,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.auth.session import proved_creditor_ids
 from portal.models import StaffRole
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,6 +28,7 @@ def debtor_required(view: F) -> F:
             _expired_message()
             return redirect(url_for("public.index"), code=303)
         g.debtor = current_user.model
+        g.proved = proved_creditor_ids()  # the only companies this session may show
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -7,6 +7,10 @@ Flask keeps the session in a signed cookie. On top of it:
 * every request checks the idle and absolute timeouts and that the stored version still
   equals the one in the database; ``log_out`` (and blocking a debtor, and a staff member's
   lock-out) bumps the version, so an old cookie replayed later is refused;
+* a debtor session carries the companies the person has proved (``proved``) and the links
+  that opened it (``links``); every request checks in the database that none of those
+  links was revoked, so cancelling a link ends the sessions it opened at once, on every
+  app server (``portal.services.access.proofs`` says which proof opens what);
 * the cookie is ``__Host-session`` (Secure, HttpOnly, SameSite=Lax, Path=/) outside
   development, plain ``session`` over http in development.
 """
@@ -16,9 +20,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g, session
 from flask_login import AnonymousUserMixin, current_user, login_user, logout_user
 
@@ -80,7 +86,28 @@ def _load(user_id: str) -> Principal | None:
         return None
     if not row.can_sign_in:
         return None
+    if kind == DEBTOR and not _links_still_valid():
+        session.clear()
+        g.session_expired = True
+        return None
     return Principal(kind, row.id, row)
+
+
+def _links_still_valid() -> bool:
+    """A debtor session stands only while every link that opened or widened it stands."""
+    if "proved" not in session:  # a session from before proofs existed: sign in again
+        return False
+    links = [int(i) for i in session.get("links", [])]
+    if not links:
+        return True
+    from portal.models import AccessLink
+
+    revoked = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AccessLink)
+        .where(AccessLink.id.in_(links), AccessLink.revoked_at.is_not(None))
+    )
+    return not revoked
 
 
 def _check_timeouts() -> None:
@@ -107,6 +134,8 @@ def log_in(kind: str, row: Any, *, method: str) -> None:
     session["last"] = now
     session["sv"] = row.session_version
     session["auth"] = method
+    if kind == DEBTOR:
+        session["proved"] = []
     session.permanent = False
     login_user(Principal(kind, row.id, row))
 
@@ -124,14 +153,16 @@ def session_id_hash() -> str:
     return hashlib.sha256(str(session.get("sid", "")).encode()).hexdigest()
 
 
-def mark_step_up() -> None:
-    session["step_up_at"] = int(time.time())
+def grant(creditor_ids: Iterable[int], *, link_id: int | None = None) -> None:
+    """Add proved companies to this debtor session (and the link that proved them)."""
+    session["proved"] = sorted({*session.get("proved", []), *creditor_ids})
+    if link_id is not None:
+        session["links"] = sorted({*session.get("links", []), link_id})
 
 
-def step_up_age() -> int | None:
-    """Seconds since the last one-time-code confirmation in this session, if any."""
-    at = session.get("step_up_at")
-    return None if at is None else int(time.time()) - int(at)
+def proved_creditor_ids() -> frozenset[int]:
+    """The companies this debtor session may show; nothing else exists for it."""
+    return frozenset(int(i) for i in session.get("proved", []))
 
 
 def init_sessions(app: Flask) -> None:

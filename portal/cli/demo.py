@@ -45,7 +45,8 @@ def seed_demo_command() -> None:
     click.echo("")
     click.echo(f"{'Devedor':<32} {'CPF':<16} E-mail")
     for debtor in report.debtors[:8]:
-        click.echo(f"{debtor.name:<32} {format_document(debtor.document):<16} {debtor.email}")
+        contact = report.contacts[debtor.id]
+        click.echo(f"{contact.name:<32} {format_document(debtor.document):<16} {contact.email}")
     if len(report.debtors) > 8:
         click.echo(f"… e mais {len(report.debtors) - 8} devedores.")
 
@@ -73,9 +74,12 @@ def demo_info_command() -> None:
     click.echo("")
     click.echo(f"  Portal de demonstração: {base}/")
     if debtor is not None:
-        url, debtor = issue_for(debtor.document, "sms", 7, None)
+        url, contact = issue_for(debtor.document, "sms", 7, None)
         click.echo("")
-        click.echo(f"  Link de acesso de {debtor.name} (como num SMS de lembrete):")
+        click.echo(
+            f"  Link de acesso de {contact.name} para {contact.creditor.display_name} "
+            "(como num SMS de lembrete; abre só as pendências com essa empresa):"
+        )
         click.echo(f"    {url}")
         click.echo(
             f"    Para entrar, confirme os 3 primeiros dígitos do CPF: {debtor.document[:3]}"

@@ -1,4 +1,8 @@
-"""``issue-link``: an access link for a debtor and one company, printed for support staff."""
+"""``issue-link``: an access link for a debtor and one company, printed for support staff.
+
+The link opens only what the debtor has with that company (``--creditor``, or the company
+with most open items); a session opened with it sees nothing of any other company.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,19 @@ from portal.core.clock import now_utc
 from portal.core.tokens import reminder_link_url
 from portal.core.uow import unit_of_work
 from portal.extensions import db
-from portal.models import Channel, Creditor, Debtor, ItemStatus, PendingItem
-from portal.services.access import find_debtors, issue_reminder_link
+from portal.models import Channel, Creditor, CreditorDebtor, Debtor, ItemStatus, PendingItem
+from portal.services.access import find_debtors, issue_reminder_link, relationship
 
 
 def _creditor_for(debtor: Debtor, reference: tuple[str, Any] | None) -> Creditor:
+    """The link's company: it opens only what the debtor has with this one company."""
     if reference is not None:
-        return load_creditor(reference)
+        chosen = load_creditor(reference)
+        if relationship(db.session, chosen.id, debtor.id) is None:
+            raise click.BadParameter(
+                "esta empresa não tem este devedor na carteira", param_hint="--creditor"
+            )
+        return chosen
     creditor = db.session.scalar(
         sa.select(Creditor)
         .join(PendingItem, PendingItem.creditor_id == Creditor.id)
@@ -36,24 +46,26 @@ def _creditor_for(debtor: Debtor, reference: tuple[str, Any] | None) -> Creditor
 
 def issue_for(
     document: str, channel: str, days: int, creditor: tuple[str, Any] | None
-) -> tuple[str, Debtor]:
-    """Issue a reminder link for the debtor with ``document`` (one unit of work)."""
+) -> tuple[str, CreditorDebtor]:
+    """Issue a reminder link for the debtor with ``document`` (one unit of work); returns its
+    URL and the debtor as the link's company knows them."""
     debtors = find_debtors(db.session, document)
     if not debtors or "@" in document:
         raise click.BadParameter("nenhum devedor com este CPF/CNPJ", param_hint="CPF")
     debtor = debtors[0]
+    company = _creditor_for(debtor, creditor)
     with unit_of_work(db.session):
         _link, token = issue_reminder_link(
             db.session,
             debtor,
-            _creditor_for(debtor, creditor),
+            company,
             channel=Channel(channel),
             days=days,
             max_days=current_app.config["ACCESS_LINK_MAX_DAYS"],
             actor=CLI,
             now=now_utc(),
         )
-    return reminder_link_url(token), debtor
+    return reminder_link_url(token), db.session.get_one(CreditorDebtor, (company.id, debtor.id))
 
 
 @click.command("issue-link")

@@ -52,6 +52,13 @@ def codes_match(code_id: int, guess: str, stored: str) -> bool:
     return hmac.compare_digest(code_hash(code_id, guess), stored)
 
 
+def contact_hash(contact: str, *, secret: str | None = None) -> str:
+    """What links and codes keep of the e-mail or phone they were sent to (keyed, so a copy of
+    the database does not confirm a guessed address). ``contact`` is already normalised."""
+    key = (secret or current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, f"contact:{contact}".encode(), hashlib.sha256).hexdigest()
+
+
 def new_browser_nonce() -> str:
     return secrets.token_urlsafe(24)
 

@@ -4,10 +4,11 @@ from portal.debtor.blueprint import bp
 from portal.debtor.views import (  # noqa: F401  (registers the routes)
     access,
     agreements,
+    companies,
     home,
     payments,
     simulation,
-    verification,
+    step_up,
 )
 
 __all__ = ["bp"]

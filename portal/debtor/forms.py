@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    EmailField,
     HiddenField,
     RadioField,
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.domain.documents import InvalidDocument, normalise_cnpj
+from portal.domain.records import normalise_phone
 from portal.forms import MoneyField
+from portal.models import normalise_email
 
 
 class LinkRequestForm(FlaskForm):
@@ -86,7 +93,7 @@ class SimulationForm(FlaskForm):
 
 
 class SendStepUpForm(FlaskForm):
-    """The button that sends the one-time code before accepting."""
+    """A button with nothing but its CSRF token (starting a payment)."""
 
 
 class AcceptForm(FlaskForm):
@@ -109,3 +116,78 @@ class CancelForm(FlaskForm):
         _l("Entendo que as pendências voltam a ficar em aberto."),
         validators=[DataRequired(_l("Marque para confirmar o cancelamento."))],
     )
+    code = StringField(
+        _l("Código de 6 dígitos"),
+        validators=[
+            DataRequired(_l("Informe o código que enviamos.")),
+            Regexp(r"^\s*\d{6}\s*$", message=_l("O código tem 6 dígitos.")),
+        ],
+    )
+
+
+class AddCompanyForm(FlaskForm):
+    """ "Tem pendências com outra empresa?" asks for the company's CNPJ: no list of companies
+    is shown, so the page names none."""
+
+    cnpj = StringField(
+        _l("CNPJ da empresa"),
+        validators=[
+            DataRequired(_l("Informe o CNPJ da empresa.")),
+            Length(max=20, message=_l("Texto longo demais.")),
+        ],
+    )
+
+    def validate_cnpj(self, field: StringField) -> None:
+        try:
+            normalise_cnpj(str(field.data))
+        except InvalidDocument:
+            raise ValidationError(_l("Confira o CNPJ: ele tem 14 dígitos.")) from None
+
+
+class ContactForm(FlaskForm):
+    """The e-mail and phone one company has; saved only with a fresh code (step-up)."""
+
+    email = EmailField(
+        _l("E-mail"),
+        validators=[Optional(), Length(max=254, message=_l("Texto longo demais."))],
+    )
+    phone = StringField(
+        _l("Celular com DDD"),
+        validators=[Optional(), Length(max=20, message=_l("Texto longo demais."))],
+    )
+    code = StringField(
+        _l("Código de 6 dígitos"),
+        validators=[
+            DataRequired(_l("Informe o código que enviamos.")),
+            Regexp(r"^\s*\d{6}\s*$", message=_l("O código tem 6 dígitos.")),
+        ],
+    )
+
+    def validate_email(self, field: EmailField) -> None:
+        if field.data:
+            try:
+                normalise_email(field.data)
+            except ValueError:
+                raise ValidationError(_l("Confira o e-mail: ele parece incompleto.")) from None
+
+    def validate_phone(self, field: StringField) -> None:
+        if field.data:
+            try:
+                normalise_phone(field.data)
+            except ValueError:
+                raise ValidationError(
+                    _l("Informe o celular com DDD, por exemplo (11) 98765-4321.")
+                ) from None
+
+
+def identity_form(debtor_has_birth_date: bool) -> tuple[str, Any]:
+    method = request.values.get("metodo", "documento")
+    if method == "nascimento" and debtor_has_birth_date:
+        return "birth_date", BirthDateCheckForm()
+    return "document", DocumentCheckForm()
+
+
+def identity_answer(method: str, form: Any) -> str:
+    if method == "birth_date":
+        return str(form.birth_date.data.isoformat())
+    return str(form.digits.data).strip()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from portal.core import DbSession
 from portal.core.audit import record_event
 from portal.core.context import SYSTEM
-from portal.models import Creditor, Debtor, PendingItem, StaffRole, StaffUser
+from portal.models import Creditor, CreditorDebtor, Debtor, PendingItem, StaffRole, StaffUser
 from portal.services.backoffice import create_staff
 
 
@@ -158,6 +158,8 @@ class SeedReport:
         default_factory=lambda: {"creditors": 0, "debtors": 0, "items": 0, "policies": 0}
     )
     debtors: list[Debtor] = field(default_factory=list)
+    # The first company relationship of each debtor (for the listing seed-demo prints).
+    contacts: dict[int, CreditorDebtor] = field(default_factory=dict)
 
 
 def _upsert_creditor(session: DbSession, spec: _CreditorSpec, report: SeedReport) -> Creditor:
@@ -184,22 +186,36 @@ def _upsert_creditor(session: DbSession, spec: _CreditorSpec, report: SeedReport
     return creditor
 
 
-def _upsert_debtor(session: DbSession, index: int, name: str, report: SeedReport) -> Debtor:
+def _upsert_debtor(session: DbSession, index: int, report: SeedReport) -> Debtor:
     cpf = cpf_from_base(f"{(index + 1) * 37_104_211 % 1_000_000_000:09d}")
     debtor = session.scalar(select(Debtor).where(Debtor.document == cpf))
     if debtor is None:
-        rng = random.Random(index)  # noqa: S311 - demo data, not security
-        debtor = Debtor(
-            name=name,
-            document=cpf,
-            email=_email_for(name),
-            phone=f"+55{_AREA_CODES[index % len(_AREA_CODES)]}9{9000_0000 + index * 137:08d}",
-            birth_date=date(1950 + rng.randrange(50), 1 + rng.randrange(12), 1 + rng.randrange(28)),
-        )
+        debtor = Debtor(document=cpf)
         session.add(debtor)
         report.created["debtors"] += 1
     report.debtors.append(debtor)
     return debtor
+
+
+def _relate(
+    session: DbSession, creditor: Creditor, debtor: Debtor, index: int, report: SeedReport
+) -> None:
+    """The company's own record of the person (each company holds its own copy)."""
+    contact = session.get(CreditorDebtor, (creditor.id, debtor.id))
+    if contact is None:
+        name = DEBTOR_NAMES[index]
+        rng = random.Random(index)  # noqa: S311 - demo data, not security
+        contact = CreditorDebtor(
+            creditor_id=creditor.id,
+            debtor_id=debtor.id,
+            name=name,
+            email=_email_for(name),
+            phone=f"+55{_AREA_CODES[index % len(_AREA_CODES)]}9{9000_0000 + index * 137:08d}",
+            birth_date=date(1950 + rng.randrange(50), 1 + rng.randrange(12), 1 + rng.randrange(28)),
+        )
+        session.add(contact)
+        session.flush()
+    report.contacts.setdefault(debtor.id, contact)
 
 
 def _seed_policies(session: DbSession, creditors: list[Creditor], report: SeedReport) -> None:
@@ -221,7 +237,7 @@ def seed_demo(session: DbSession, today: date) -> SeedReport:
     """Create what is missing of the demo data set; flush, never commit."""
     report = SeedReport()
     creditors = [_upsert_creditor(session, spec, report) for spec in CREDITORS]
-    debtors = [_upsert_debtor(session, i, n, report) for i, n in enumerate(DEBTOR_NAMES)]
+    debtors = [_upsert_debtor(session, i, report) for i in range(len(DEBTOR_NAMES))]
     session.flush()
 
     existing = {
@@ -233,6 +249,7 @@ def seed_demo(session: DbSession, today: date) -> SeedReport:
         for n in range(2 + d_index % 3):  # 2 to 4 items each: 72 in all
             c_index = (d_index + (n if n < 2 else 0)) % len(CREDITORS)
             spec, creditor = CREDITORS[c_index], creditors[c_index]
+            _relate(session, creditor, debtor, d_index, report)
             reference = f"DEMO-{spec.key.upper()}-{d_index + 1:03d}-{n + 1}"
             days_late = 5 + rng.randrange(396)
             low, high = spec.amount_range

@@ -21,12 +21,11 @@ from portal.models.audit import ActorType, AppendOnlyError, AuditEvent
 from portal.models.base import Base, utcnow
 from portal.models.bulk import BulkJob, BulkJobLink, BulkJobStatus, BulkLinkStatus
 from portal.models.creditor import Creditor
-from portal.models.debtor import Debtor
+from portal.models.debtor import CreditorDebtor, Debtor, normalise_email
 from portal.models.document import Document, DocumentKind, DocumentStatus
 from portal.models.imports import ImportJob, ImportOrigin, ImportStatus
 from portal.models.integration import (
     ApiKey,
-    CreditorDebtor,
     DeliveryStatus,
     IdempotencyRecord,
     WebhookAttempt,
@@ -114,6 +113,7 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "normalise_email",
     "staff_creditors",
     "utcnow",
 ]

@@ -48,6 +48,9 @@ class AccessLink(Base):
     creditor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("creditors.id"), index=True)
     # Magic links: hash of the nonce cookie of the browser that asked for the link.
     browser_nonce_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # Magic links: hash of the e-mail address the link was sent to. Using the link proves the
+    # relationships that hold exactly this address (``portal.services.access.proofs``).
+    contact_hash: Mapped[str | None] = mapped_column(sa.String(64))
     issued_by_type: Mapped[str] = mapped_column(sa.String(16))
     issued_by_id: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -75,14 +78,19 @@ class AccessLink(Base):
 
 class CodePurpose(StrEnum):
     SIGN_IN = "sign_in"  # extra step when a magic link is opened in another browser
-    STEP_UP = "step_up"  # before a legally relevant action (accepting an agreement)
+    STEP_UP = "step_up"  # before an act with legal or money effect (bound to that act)
+    COMPANY = "company"  # adds a company to the session ("Tem pendências com outra empresa?")
 
 
 _CODE_PURPOSES = ", ".join(f"'{p.value}'" for p in CodePurpose)
 
 
 class OneTimeCode(Base):
-    """A 6-digit code sent to the debtor's e-mail or phone of record."""
+    """A 6-digit code sent to an e-mail or phone a company has on file for the person.
+
+    ``creditor_id`` is the company whose contact received it; a step-up code is also bound
+    to the act it confirms (``act`` and ``subject``) and confirms nothing else.
+    """
 
     __tablename__ = "one_time_codes"
     __table_args__ = (
@@ -93,9 +101,13 @@ class OneTimeCode(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     debtor_id: Mapped[int] = mapped_column(sa.ForeignKey("debtors.id"), index=True)
+    creditor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("creditors.id"))
     purpose: Mapped[str] = mapped_column(sa.String(8))
     channel: Mapped[str] = mapped_column(sa.String(8))
     code_hash: Mapped[str] = mapped_column(sa.String(64))
+    contact_hash: Mapped[str | None] = mapped_column(sa.String(64))  # where it was sent
+    act: Mapped[str | None] = mapped_column(sa.String(16))  # step-up: what it confirms
+    subject: Mapped[str | None] = mapped_column(sa.String(80))  # step-up: on what
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

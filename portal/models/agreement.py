@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column, relationship
 from portal.domain.agreements import AgreementState
 from portal.models.base import Base, JSONType, utcnow
 from portal.models.creditor import Creditor
-from portal.models.debtor import Debtor
+from portal.models.debtor import CreditorDebtor, Debtor
 from portal.models.pending_item import PendingItem
 from portal.models.policy import PolicyVersion
 
@@ -72,6 +72,13 @@ class Agreement(Base):
 
     debtor: Mapped[Debtor] = relationship()
     creditor: Mapped[Creditor] = relationship()
+    # The person as this agreement's company knows them (name and contact for its e-mails
+    # and documents); never another company's data.
+    contact: Mapped[CreditorDebtor | None] = relationship(
+        primaryjoin="and_(foreign(Agreement.creditor_id) == CreditorDebtor.creditor_id, "
+        "foreign(Agreement.debtor_id) == CreditorDebtor.debtor_id)",
+        viewonly=True,
+    )
     policy_version: Mapped[PolicyVersion] = relationship()
     installments: Mapped[list[Installment]] = relationship(
         back_populates="agreement", order_by="Installment.number"

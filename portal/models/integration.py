@@ -1,7 +1,8 @@
 """The company integration: API keys, idempotent POSTs, webhook endpoints and deliveries.
 
-A company (``Creditor``) knows a debtor once it has pushed them (``CreditorDebtor``); the API
-answers 404 for any debtor, item, agreement or payment the key's creditor does not know.
+A company (``Creditor``) knows a debtor once it has pushed them (``CreditorDebtor``, in
+``portal.models.debtor``); the API answers 404 for any debtor, item, agreement or payment the
+key's creditor does not know.
 """
 
 from __future__ import annotations
@@ -15,17 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, JSONType, utcnow
 from portal.models.creditor import Creditor
-
-
-class CreditorDebtor(Base):
-    """A debtor as known to one creditor (pushed by its API, CSV import or demo data)."""
-
-    __tablename__ = "creditor_debtors"
-
-    creditor_id: Mapped[int] = mapped_column(sa.ForeignKey("creditors.id"), primary_key=True)
-    debtor_id: Mapped[int] = mapped_column(sa.ForeignKey("debtors.id"), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class ApiKey(Base):

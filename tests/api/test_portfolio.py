@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from portal.extensions import db
-from portal.models import Debtor, ItemStatus, PendingItem
+from portal.models import CreditorDebtor, ItemStatus, PendingItem
 from tests.api.conftest import Company, company_for
 from tests.factories import next_cpf
 from tests.journey_helpers import debt_world, make_agreement
@@ -58,17 +58,37 @@ def test_invalid_debtor_lists_every_field_in_english_and_portuguese(company: Com
     assert errors["document"]["message"] == "invalid CPF or CNPJ"
 
 
-def test_another_company_cannot_overwrite_contact_data(
+def test_each_company_writes_and_reads_only_its_own_relationship(
     company: Company, other_company: Company
 ) -> None:
+    """What one company sends never changes, nor shows, what another has (issue 11)."""
     debtor = _debtor(company, email="ana@example.com")
     other = other_company.post(
         "/api/v1/debtors",
         json={"document": debtor["document"], "name": "Outro Nome", "email": "x@example.com"},
     )
-    assert other.status_code == 200 and other.json["outcome"] == "unchanged"
-    row = db.session.get_one(Debtor, debtor["id"])
-    assert (row.name, row.email) == ("Maria Souza", "ana@example.com")
+    # New to the other company, whatever the first one sent: nobody learns who else knows.
+    assert other.status_code == 201 and other.json["outcome"] == "created"
+    assert other.json["name"] == "Outro Nome" and other.json["id"] == debtor["id"]
+    assert company.get(f"/api/v1/debtors/{debtor['id']}").json["name"] == "Maria Souza"
+    assert other_company.get(f"/api/v1/debtors/{debtor['id']}").json["name"] == "Outro Nome"
+    mine = db.session.get_one(CreditorDebtor, (company.creditor.id, debtor["id"]))
+    theirs = db.session.get_one(CreditorDebtor, (other_company.creditor.id, debtor["id"]))
+    assert (mine.name, mine.email) == ("Maria Souza", "ana@example.com")
+    assert (theirs.name, theirs.email) == ("Outro Nome", "x@example.com")
+    # A correction by the first company touches only its own row.
+    fixed = company.post(
+        "/api/v1/debtors",
+        json={"document": debtor["document"], "name": "Maria S. Souza", "phone": "11987654321"},
+    )
+    assert fixed.json["outcome"] == "updated"
+    db.session.expire_all()
+    assert (theirs.name, theirs.phone) == ("Outro Nome", None)
+    assert (mine.name, mine.email, mine.phone) == (
+        "Maria S. Souza",
+        "ana@example.com",
+        "+5511987654321",
+    )
 
 
 def test_item_batch_outcomes_in_order(company: Company) -> None:

@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from portal.services.integration import emit, webhooks
 from tests.api.conftest import Company
+from tests.factories import contact_of
 
 
 @dataclass
@@ -262,4 +263,4 @@ def test_payloads_carry_no_full_cpf(app: Flask) -> None:
     for event in events:
         body = webhooks.payload(event).decode()
         assert world.debtor.document not in body
-        assert world.debtor.name not in body
+        assert contact_of(world.debtor).name not in body

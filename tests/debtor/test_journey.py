@@ -14,6 +14,7 @@ from portal.core.clock import today_br
 from portal.extensions import db
 from portal.models import Agreement, Document, DocumentStatus, OfferSnapshot
 from tests.access_helpers import code_in, reminder_link
+from tests.factories import contact_of
 from tests.html import csrf_token, parse_page
 from tests.journey_helpers import World, debt_world, make_agreement
 from tests.smtp_server import SmtpServer
@@ -207,19 +208,6 @@ def test_a_budget_typed_with_a_decimal_dot_is_reais(client: FlaskClient) -> None
     assert "Com R$\u00a050,00 por mês" in text
 
 
-def test_the_debtor_cancels_a_fresh_agreement(client: FlaskClient) -> None:
-    world = debt_world()
-    sign_in(client, world)
-    agreement = make_agreement(world, payment_count=3)
-    path = f"/acordos/{agreement.id}/cancelar"
-    soup = parse_page(client.get(path))
-    assert client.post(path, data={"csrf_token": csrf_token(soup)}).status_code == 400
-    done = client.post(path, data={"csrf_token": csrf_token(soup), "confirm": "y"})
-    assert done.status_code == 303
-    db.session.refresh(agreement)
-    assert agreement.state == "cancelled"
-
-
 def test_agreement_page_shows_each_installment_status(client: FlaskClient) -> None:
     from portal.core.clock import now_utc
     from portal.core.context import SYSTEM
@@ -339,7 +327,7 @@ def test_another_debtor_sees_nothing_of_this_journey(client: FlaskClient, app: F
         response = other.get(path)
         assert response.status_code == 404, path
         body = response.get_data(as_text=True)
-        assert world_a.debtor.name not in body and "secret" not in body
+        assert contact_of(world_a.debtor).name not in body and "secret" not in body
     own = parse_page(other.get("/acordos"))
     assert f"Acordo nº {agreement.id}" not in own.get_text()
     soup = parse_page(other.get("/inicio"))

@@ -171,9 +171,13 @@ def test_cancelling_the_agreement_withdraws_its_pix_code_and_returns_late_money(
     pix_path = _pay(client, agreement.id, "pix").headers["Location"]
     payment = db.session.scalars(sa.select(Payment)).one()
     assert payment.status == "awaiting"
-    path = f"/acordos/{agreement.id}/cancelar"
-    soup = parse_page(client.get(path))
-    client.post(path, data={"csrf_token": csrf_token(soup), "confirm": "y"})
+    # The debtor cancels (the step-up code itself is tested in test_step_up.py).
+    from portal.core.context import SYSTEM
+    from portal.services.negotiation import cancel_by_debtor
+
+    with app.app_context():
+        cancel_by_debtor(db.session, db.session.merge(agreement), actor=SYSTEM, now=now_utc())
+        db.session.commit()
     db.session.refresh(payment)
     assert payment.status == "canceled"  # closed at the provider after the commit
     page = parse_page(client.get(pix_path))
@@ -201,9 +205,10 @@ def test_cancelling_the_agreement_withdraws_its_pix_code_and_returns_late_money(
     assert "acordo encerrado; ele será devolvido" in page.get_text()
 
 
-def test_the_status_poll_costs_two_statements(client: FlaskClient, app: Flask) -> None:
-    """The Pix page polls every few seconds: the signed-in debtor's row, then the payment
-    with its agreement and creditor in one statement."""
+def test_the_status_poll_costs_three_statements(client: FlaskClient, app: Flask) -> None:
+    """The Pix page polls every few seconds: the signed-in debtor's row, the companies this
+    session proved (tenant isolation), then the payment with its agreement and creditor in
+    one statement."""
     world = debt_world()
     sign_in(client, world)
     agreement = make_agreement(world, payment_count=2)
@@ -229,4 +234,4 @@ def test_the_status_poll_costs_two_statements(client: FlaskClient, app: Flask) -
         "refunding": False,
         "ended": False,
     }
-    assert len(seen) == 2, seen
+    assert len(seen) == 3, seen

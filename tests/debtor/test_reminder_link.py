@@ -15,7 +15,7 @@ from portal.core.tokens import new_reminder_token
 from portal.extensions import db
 from portal.models import AccessLink
 from tests.access_helpers import debtor_with_items, events, form_post, reminder_link, signed_in
-from tests.factories import create_creditor
+from tests.factories import contact_of, create_creditor
 from tests.html import parse_page
 
 
@@ -52,7 +52,7 @@ def test_before_the_check_only_the_creditor_name_and_a_neutral_title(
         debtor.document[3:9],
         "R$",
         "Fatura",
-        str(debtor.email),
+        str(contact_of(debtor).email),
     ):
         assert secret not in preview, secret
         assert secret not in page, secret
@@ -67,7 +67,7 @@ def test_the_right_first_digits_let_the_debtor_in(client: FlaskClient) -> None:
     assert response.headers["Location"] == "/inicio"
     assert signed_in(client)
     home = parse_page(client.get("/inicio"))
-    assert debtor.first_name in home.get_text()
+    assert contact_of(debtor).first_name in home.get_text()
     assert creditor.legal_name in home.find("footer").get_text()  # creditor in context
     link = db.session.query(AccessLink).one()
     assert link.use_count == 1 and link.used_at is not None

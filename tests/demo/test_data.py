@@ -9,7 +9,7 @@ from validate_docbr import CNPJ, CPF
 
 from portal.demo.data import cnpj_from_base, cpf_from_base, seed_demo
 from portal.extensions import db
-from portal.models import AuditEvent, Creditor, Debtor, PendingItem, PolicyVersion
+from portal.models import AuditEvent, Creditor, CreditorDebtor, Debtor, PendingItem, PolicyVersion
 
 TODAY = date(2026, 11, 25)
 
@@ -39,8 +39,19 @@ def test_seed_creates_the_promised_data() -> None:
     assert all(item.original_amount_cents > 0 for item in items)
     for debtor in report.debtors:
         assert CPF().validate(debtor.document)
-        assert debtor.email and debtor.email.endswith("@example.com")
-        assert " " in debtor.name
+        contacts = db.session.scalars(
+            sa.select(CreditorDebtor).where(CreditorDebtor.debtor_id == debtor.id)
+        ).all()
+        # Every company with items for the person has its own record of them.
+        owed = set(
+            db.session.scalars(
+                sa.select(PendingItem.creditor_id).where(PendingItem.debtor_id == debtor.id)
+            )
+        )
+        assert {c.creditor_id for c in contacts} == owed
+        for contact in contacts:
+            assert contact.email and contact.email.endswith("@example.com")
+            assert " " in contact.name
 
 
 def test_seed_twice_gives_the_same_counts() -> None:

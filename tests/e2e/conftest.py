@@ -267,9 +267,23 @@ def check_page(page: Any) -> None:
     assert_fits_the_phone(page)
 
 
-def enter_by_reminder_link(page: Any, server_env: dict[str, str], cpf: str) -> None:
-    """Open a fresh SMS reminder link for ``cpf`` and pass its identity check."""
-    url = flask_cli(server_env, "issue-link", cpf, "--channel", "sms").strip()
+def creditor_cnpj(server_env: dict[str, str], trade_name: str) -> str:
+    import sqlalchemy as sa
+
+    with database(server_env).connect() as db:
+        cnpj: str = db.execute(
+            sa.text("SELECT cnpj FROM creditors WHERE trade_name = :name"), {"name": trade_name}
+        ).scalar_one()
+    return cnpj
+
+
+def enter_by_reminder_link(
+    page: Any, server_env: dict[str, str], cpf: str, creditor: str | None = None
+) -> None:
+    """Open a fresh SMS reminder link for ``cpf`` and pass its identity check. The link opens
+    only one company's pendências: ``creditor`` (a trade name), or the one with most items."""
+    company = ["--creditor", creditor_cnpj(server_env, creditor)] if creditor else []
+    url = flask_cli(server_env, "issue-link", cpf, "--channel", "sms", *company).strip()
     assert url.startswith(server_env["BASE_URL"] + "/a/")
     page.goto(url)
     check_page(page)
@@ -322,7 +336,7 @@ def accept_agreement(
     check_page(page)
 
     before = len(mail_texts())
-    page.get_by_role("button", name="1. Receber o código por e-mail").click()
+    page.get_by_role("button", name="1. Receber o código").click()
     page.get_by_label("Código de 6 dígitos").wait_for()
     check_page(page)
     code = wait_for_code(mail_texts, before)

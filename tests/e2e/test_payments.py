@@ -43,7 +43,7 @@ def _row(server_env: dict[str, str], sql: str, **params: Any) -> Any:
 def test_pay_the_down_payment_by_pix_and_the_next_installment_by_card(
     page: Any, server_url: str, server_env: dict[str, str]
 ) -> None:
-    enter_by_reminder_link(page, server_env, JOSE_CPF)
+    enter_by_reminder_link(page, server_env, JOSE_CPF, creditor=CREDITOR)
     # Three payments, so paying the second one does not also finish the agreement.
     agreement_id = accept_agreement(
         page,

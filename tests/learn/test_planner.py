@@ -154,13 +154,14 @@ def test_a_debtor_takes_what_is_left_into_the_simulation(client: FlaskClient) ->
 
 
 def test_with_several_creditors_the_debtor_chooses_one(client: FlaskClient) -> None:
+    from tests.access_helpers import sign_in_by_email
     from tests.factories import create_pending_item
 
     world = debt_world()
     other = debt_world()
     create_pending_item(creditor=other.creditor, debtor=world.debtor)
     db.session.commit()
-    sign_in(client, world)
+    sign_in_by_email(client, world.debtor.id)  # both companies have this e-mail: both proved
     soup = parse_page(_post(client, MONTH))
     form = soup.find("form", action="/aprenda/planejador/simular")
     response = client.post(

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models import Creditor, Debtor, PendingItem
-from tests.factories import create_creditor, create_debtor, create_pending_item
+from portal.models import Creditor, CreditorDebtor, Debtor, PendingItem
+from tests.factories import create_creditor, create_debtor, create_pending_item, relate
 
 
 def _insert_item(**overrides: object) -> None:
@@ -84,21 +84,38 @@ def test_document_type_must_match_length() -> None:
 
 def test_orm_validation_refuses_invalid_documents() -> None:
     with pytest.raises(ValueError):
-        Debtor(name="X", document="111.111.111-11")
+        Debtor(document="111.111.111-11")
     with pytest.raises(ValueError):
         Creditor(cnpj="11.222.333/0001-80")
 
 
-def test_debtor_normalises_contact_data() -> None:
+def test_debtor_normalises_its_document_and_a_company_its_contact_data() -> None:
     debtor = create_debtor(
         document="529.982.247-25", email="Maria.Souza@Example.com", phone="(11) 98765-4321"
     )
     assert debtor.document == "52998224725"
     assert debtor.document_type == "cpf"
     assert debtor.is_consumer
-    assert debtor.email == "maria.souza@example.com"
-    assert debtor.phone == "+5511987654321"
     assert "52998224725" not in repr(debtor)
+    contact = relate(create_creditor(), debtor)
+    assert contact.email == "maria.souza@example.com"
+    assert contact.phone == "+5511987654321"
+    assert "maria" not in repr(contact).lower()
+
+
+def test_contact_data_is_per_company_relationship() -> None:
+    """The shared person row holds no contact data at all: each company has its own."""
+    debtor = create_debtor()
+    assert not {"name", "email", "phone", "birth_date"} & set(Debtor.__table__.columns.keys())
+    one = relate(create_creditor(), debtor, name="Maria", email="m@a.example")
+    two = relate(create_creditor(), debtor, name="Maria S.", email="m@b.example")
+    db.session.expire_all()
+    assert (one.name, one.email, two.name, two.email) == (
+        "Maria",
+        "m@a.example",
+        "Maria S.",
+        "m@b.example",
+    )
 
 
 def test_business_debtor() -> None:
@@ -113,7 +130,7 @@ def test_business_debtor() -> None:
 )
 def test_debtor_contact_validation(field: str, value: str) -> None:
     with pytest.raises(ValueError):
-        Debtor(**{field: value})
+        CreditorDebtor(**{field: value})
 
 
 @pytest.mark.parametrize(

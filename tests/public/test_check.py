@@ -17,6 +17,7 @@ from portal.models import Channel, Payment
 from portal.services.access import issue_reminder_link
 from portal.services.payments import start_payment
 from tests.access_helpers import debtor_with_items
+from tests.factories import contact_of
 from tests.html import csrf_token, parse_page
 from tests.journey_helpers import debt_world, make_agreement
 
@@ -63,7 +64,7 @@ def test_a_pix_code_we_issued_names_the_company_and_amount_not_the_person(
     assert world.creditor.legal_name in text and world.creditor.cnpj_formatted in text
     assert f"{amount // 100:,}".replace(",", ".") in text
     debtor = world.debtor
-    assert debtor.name not in text and format_cpf(debtor.document) not in text
+    assert contact_of(debtor).name not in text and format_cpf(debtor.document) not in text
     assert debtor.document[3:9] not in text
 
 
@@ -109,7 +110,7 @@ def test_a_reminder_with_our_link_names_the_company(app: Flask, client: FlaskCli
     sms = f"{creditor.display_name}: ha uma pendencia. Acesse portal.test.example/a/{token}."
     text = _text(_check(client, sms))
     assert "emitido por este portal e ainda funciona" in text
-    assert creditor.legal_name in text and debtor.name not in text
+    assert creditor.legal_name in text and contact_of(debtor).name not in text
 
 
 def test_a_look_alike_address_is_not_ours(client: FlaskClient) -> None:

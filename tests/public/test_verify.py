@@ -13,6 +13,7 @@ from portal.extensions import AppContextTask, db
 from portal.models import Agreement, Document, DocumentKind, DocumentStatus
 from portal.services.documents import new_verification_code, queue_document
 from tests.agreement_factories import create_agreement
+from tests.factories import contact_of
 from tests.html import parse_page
 
 
@@ -91,7 +92,12 @@ def test_a_ready_terms_document_is_confirmed_without_debtor_data(
     assert "Aguardando o pagamento da entrada" in text
     debtor = agreement.debtor
     page = response.get_data(as_text=True)
-    for secret in (debtor.name, debtor.document, format_cpf(debtor.document), debtor.email):
+    for secret in (
+        contact_of(debtor).name,
+        debtor.document,
+        format_cpf(debtor.document),
+        contact_of(debtor).email,
+    ):
         assert secret and secret not in page
     assert debtor.document[3:6] + "." + debtor.document[6:9] not in page  # not even masked
     assert response.headers["Referrer-Policy"] == "no-referrer"

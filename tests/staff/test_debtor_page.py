@@ -27,7 +27,7 @@ from portal.models import (
 from portal.services.negotiation import record_payment
 from portal.services.policies import publish_policy
 from tests.access_helpers import events, form_post, make_staff, staff_login
-from tests.factories import create_creditor, create_debtor, create_pending_item
+from tests.factories import contact_of, create_creditor, create_debtor, create_pending_item
 from tests.html import csrf_token, parse_page
 from tests.journey_helpers import World, debt_world, make_agreement
 from tests.smtp_server import SmtpServer
@@ -297,7 +297,7 @@ def test_cancel_an_agreement_with_a_reason(
     assert len(outbox) == 1 and outbox[0].creditor_id == scene.a.creditor.id
     message = smtp_server.wait_for(before + 1)[-1]
     assert f"Acordo nº {agreement.id} cancelado" in message["Subject"]
-    assert message["To"] == scene.debtor.email
+    assert message["To"] == contact_of(scene.debtor).email
     # the page says so, and a second cancel is refused
     assert "cancelado" in client.get(scene.path).text
     again = form_post(client, form_path, {"reason": "de novo, por engano"})

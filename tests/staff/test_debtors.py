@@ -19,7 +19,7 @@ from tests.access_helpers import (
     signed_in,
     staff_login,
 )
-from tests.factories import create_creditor, create_pending_item
+from tests.factories import contact_of, create_creditor, create_pending_item
 from tests.html import csrf_token, parse_page
 from tests.smtp_server import SmtpServer
 
@@ -51,14 +51,14 @@ def test_search_within_scope(client: FlaskClient, world, query: str) -> None:  #
     for key, expected in (("debtor_a", True), ("debtor_b", False)):
         debtor = world[key]
         q = {
-            "name": debtor.name.split()[0],
+            "name": contact_of(debtor).name.split()[0],
             "cpf": debtor.document,
             "formatted": format_cpf(debtor.document),
-            "email": debtor.email,
+            "email": contact_of(debtor).email,
         }[query]
         page = parse_page(client.get("/atendimento/", query_string={"q": q}))
         found = [a.get_text() for a in page.select(".result-list a")]
-        assert (debtor.name in found) is expected, (key, query)
+        assert (contact_of(debtor).name in found) is expected, (key, query)
         assert debtor.document not in page.get_text(), "the full CPF is never shown"
 
 
@@ -110,7 +110,7 @@ def test_issue_for_whatsapp_shows_the_link_once(client: FlaskClient, app: Flask,
     page = parse_page(response)
     message = page.find("textarea").get_text()
     link_path = REMINDER_URL.search(message).group(1)
-    assert f"Olá, {debtor.first_name}" in message and "mensagem de Credora A" in message
+    assert f"Olá, {contact_of(debtor).first_name}" in message and "mensagem de Credora A" in message
     assert "R$" not in message and debtor.document not in message
     # never shown again
     again = client.get(path).get_data(as_text=True)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from portal.extensions import db
-from portal.models import AuditEvent, Creditor, Debtor, ImportJob, StaffRole
+from portal.models import AuditEvent, Creditor, CreditorDebtor, Debtor, ImportJob, StaffRole
 from tests.access_helpers import form_post, make_staff, staff_login
 from tests.factories import create_creditor
 from tests.html import parse_page
@@ -101,9 +101,12 @@ def test_reupload_changes_nothing_and_latin1_is_read(client: FlaskClient, world)
     _upload(client, world["a"], content, "latin1.csv")
     first, second = _jobs()
     assert (first.created_rows, second.created_rows, second.unchanged_rows) == (2, 0, 2)
-    assert db.session.scalar(sa.select(Debtor.name).where(Debtor.document == "11144477735")) == (
-        "João da Conceição"
+    name = db.session.scalar(
+        sa.select(CreditorDebtor.name)
+        .join(Debtor, Debtor.id == CreditorDebtor.debtor_id)
+        .where(Debtor.document == "11144477735", CreditorDebtor.creditor_id == world["a"].id)
     )
+    assert name == "João da Conceição"
     page = parse_page(client.get(f"{PAGE}/{second.id}"))
     assert "Todas as linhas foram importadas sem erro." in page.get_text()
     assert client.get(f"{PAGE}/{second.id}/erros.csv").status_code == 404

@@ -45,7 +45,7 @@ from portal.models import (
 from portal.services.access import bulk_links
 from portal.services.backoffice import History, SegmentFilter, debtor_page, ranked_debtors
 from tests.access_helpers import events, make_staff, staff_login
-from tests.factories import create_creditor, create_debtor
+from tests.factories import contact_of, create_creditor, create_debtor
 from tests.html import csrf_token, parse_page
 from tests.report_helpers import agreement, item, payment, utc
 
@@ -86,7 +86,7 @@ def world():  # type: ignore[no-untyped-def]
 def _debtor_name(debtor_id: int) -> str:
     from portal.models import Debtor
 
-    return db.session.get(Debtor, debtor_id).name.split()[0]
+    return contact_of(db.session.get(Debtor, debtor_id)).first_name
 
 
 def test_ranking_order_and_scores(world) -> None:  # type: ignore[no-untyped-def]
@@ -226,7 +226,7 @@ def test_bulk_issue_reaches_100_percent_and_exports_working_links(
     assert rows[0] == ["Nome", "Telefone", "E-mail", "Link", "Mensagem"]
     assert [r[0].split()[0] for r in rows[1:]] == ["Eva", "Fábio", "Helena", "Igor"]
     eva = world["Eva"]
-    assert rows[1][1:3] == [eva.phone, eva.email]
+    assert rows[1][1:3] == [contact_of(eva).phone, contact_of(eva).email]
     url = LINK.fullmatch(rows[1][3])
     assert url, rows[1][3]
     assert rows[1][3] in rows[1][4] and rows[1][4].startswith("Olá, Eva!")

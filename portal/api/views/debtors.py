@@ -1,8 +1,12 @@
-"""Debtors: upsert by document; read one the key's creditor knows."""
+"""Debtors: upsert the caller's relationship by document; read it back.
+
+A company sees and changes only its own relationship with a person (name, e-mail, phone,
+birth date as *it* sent them); what other companies sent, or whether they know the person,
+is never shown nor told.
+"""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, g, url_for
 
 from portal.api import present, schemas
@@ -12,8 +16,8 @@ from portal.api.spec import operation
 from portal.core.clock import today_br
 from portal.domain.records import RecordInvalid, debtor_record
 from portal.extensions import db
-from portal.models import Debtor
-from portal.services.integration import known_debtor_clause, upsert_debtors
+from portal.models import CreditorDebtor
+from portal.services.integration import upsert_debtors
 
 
 @bp.post("/debtors")
@@ -28,8 +32,9 @@ from portal.services.integration import known_debtor_clause, upsert_debtors
     also=(201,),
 )
 def upsert_debtor(body: schemas.DebtorIn) -> object:
-    """201 when created, 200 when updated or unchanged. Contact data already sent by another
-    company is not overwritten, only completed."""
+    """201 when your company did not know this debtor yet, 200 when updated or unchanged.
+    Only your company's data about the person is created or updated (and only you see it);
+    fields you leave out keep what you sent before."""
     try:
         record = debtor_record(
             document=body.document,
@@ -44,7 +49,7 @@ def upsert_debtor(body: schemas.DebtorIn) -> object:
     outcome = upsert_debtors(db.session, g.creditor_id, [record], actor=g.actor)[record.document]
     status = 201 if outcome.outcome == "created" else 200
     location = url_for("api.get_debtor", debtor_id=outcome.debtor.id)
-    return present.debtor(outcome.debtor, outcome.outcome.value), status, {"Location": location}
+    return present.debtor(outcome.contact, outcome.outcome.value), status, {"Location": location}
 
 
 @bp.get("/debtors/<int:debtor_id>")
@@ -57,9 +62,8 @@ def upsert_debtor(body: schemas.DebtorIn) -> object:
     errors=(404,),
 )
 def get_debtor(debtor_id: int) -> object:
-    debtor = db.session.scalar(
-        sa.select(Debtor).where(Debtor.id == debtor_id, known_debtor_clause(g.creditor_id))
-    )
-    if debtor is None:
+    """Your company's relationship with the debtor; 404 for a debtor you never pushed."""
+    contact = db.session.get(CreditorDebtor, (g.creditor_id, debtor_id))
+    if contact is None:
         abort(404)
-    return present.debtor(debtor)
+    return present.debtor(contact)

@@ -11,7 +11,7 @@ from portal.core.clock import now_utc
 from portal.core.tokens import reminder_link_url
 from portal.domain.documents import normalise_document
 from portal.extensions import db
-from portal.models import Channel, Creditor
+from portal.models import Channel, Creditor, CreditorDebtor
 from portal.services.access import issue_reminder_link, link_message
 from portal.services.integration import known_debtor
 
@@ -29,8 +29,9 @@ from portal.services.integration import known_debtor
 )
 def create_access_link(body: schemas.AccessLinkIn) -> object:
     """The URL is returned once (we keep only its hash): send it in your reminder. Before any
-    data the debtor confirms the first digits of their CPF or their birth date. Use an
-    ``Idempotency-Key`` so a retried call returns the same link instead of a second one."""
+    data the debtor confirms the first digits of their CPF or the birth date you sent. The link
+    opens only what the debtor has with your company, never what they have with others. Use
+    an ``Idempotency-Key`` so a retried call returns the same link instead of a second one."""
     try:
         document = normalise_document(body.debtor_document)[1]
     except ValueError:
@@ -39,6 +40,7 @@ def create_access_link(body: schemas.AccessLinkIn) -> object:
     if debtor is None:
         abort(404)
     creditor = db.session.get_one(Creditor, g.creditor_id)
+    contact = db.session.get_one(CreditorDebtor, (creditor.id, debtor.id))
     link, token = issue_reminder_link(
         db.session,
         debtor,
@@ -56,6 +58,10 @@ def create_access_link(body: schemas.AccessLinkIn) -> object:
         channel=link.channel,
         expires_at=link.expires_at,
         message_text=link_message(
-            link.channel, debtor=debtor, creditor=creditor, url=url, expires_at=link.expires_at
+            link.channel,
+            first_name=contact.first_name,
+            creditor=creditor,
+            url=url,
+            expires_at=link.expires_at,
         ),
     )

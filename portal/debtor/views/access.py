@@ -14,29 +14,31 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.auth.limits import hit_identifier, ip_limit
-from portal.auth.session import DEBTOR, log_in, log_out, mark_step_up
+from portal.auth.session import DEBTOR, grant, log_in, log_out
 from portal.core.audit import record_event
 from portal.core.clock import now_utc
 from portal.core.tokens import new_browser_nonce, token_hash
 from portal.core.uow import transactional
 from portal.debtor.blueprint import bp
 from portal.debtor.forms import (
-    BirthDateCheckForm,
     CodeForm,
-    DocumentCheckForm,
     EnterForm,
     LinkRequestForm,
+    identity_answer,
+    identity_form,
 )
 from portal.extensions import db
 from portal.http import request_actor
-from portal.models import AccessLink, Channel, CodePurpose, LinkPurpose
+from portal.models import AccessLink, Channel, CodePurpose, CreditorDebtor, LinkPurpose
 from portal.services.access import (
     CodeUnavailable,
     check_identity,
     consume_magic_link,
     find_link,
     identifier_key,
+    link_birth_date,
     link_event,
+    link_relationships,
     masked_destination,
     queue_magic_link_request,
     send_code,
@@ -73,17 +75,11 @@ def _link_failure(link: AccessLink | None, why: str) -> tuple[str, int, dict[str
     return _page("debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None))
 
 
-def _identity_form(debtor_has_birth_date: bool) -> tuple[str, Any]:
-    method = request.values.get("metodo", "documento")
-    if method == "nascimento" and debtor_has_birth_date:
-        return "birth_date", BirthDateCheckForm()
-    return "document", DocumentCheckForm()
-
-
-def _identity_answer(method: str, form: Any) -> str:
-    if method == "birth_date":
-        return str(form.birth_date.data.isoformat())
-    return str(form.digits.data).strip()
+def _opens_something(link: AccessLink | None) -> bool:
+    """Usable, and proving at least one company (see ``link_relationships``)."""
+    return (
+        link is not None and usable(link, now_utc()) and bool(link_relationships(db.session, link))
+    )
 
 
 # --- self-service request -------------------------------------------------------------
@@ -132,7 +128,7 @@ def link_sent() -> str:
 def magic_link(token: str) -> tuple[str, int, dict[str, str]]:
     """Opening never uses the link: a scanner that fetches it (even with JS) changes nothing."""
     link = find_link(db.session, token, LinkPurpose.MAGIC)
-    if link is None or not usable(link, now_utc()):
+    if link is None or not _opens_something(link):
         return _link_failure(link, "unusable")
     if not _peek():
         link_event(db.session, request_actor(), "link.opened", link)
@@ -145,7 +141,7 @@ def magic_link(token: str) -> tuple[str, int, dict[str, str]]:
 def magic_link_use(token: str) -> Response | tuple[str, int, dict[str, str]]:
     now = now_utc()
     link = find_link(db.session, token, LinkPurpose.MAGIC)
-    if link is None or not usable(link, now):
+    if link is None or not _opens_something(link):
         return _link_failure(link, "unusable")
     nonce = request.cookies.get(NONCE_COOKIE, "")
     same_browser = bool(nonce) and hmac.compare_digest(
@@ -163,8 +159,11 @@ def magic_link_use(token: str) -> Response | tuple[str, int, dict[str, str]]:
 
 
 def _sign_in(link: AccessLink, method: str, *, clear_nonce: bool = False) -> Response:
+    """A session that shows only the companies this link proves (docs/security.md)."""
     debtor = link.debtor
+    proved = sorted(rel.creditor_id for rel in link_relationships(db.session, link))
     log_in(DEBTOR, debtor, method=method)
+    grant(proved, link_id=link.id)
     if link.creditor_id:
         session["creditor_id"] = link.creditor_id
     record_event(
@@ -172,7 +171,9 @@ def _sign_in(link: AccessLink, method: str, *, clear_nonce: bool = False) -> Res
         request_actor(),
         "auth.login",
         subject=("debtor", debtor.id),
-        details={"method": method, "link_id": link.id},
+        # A one-company session is that company's event (other companies' staff never see it).
+        creditor_id=proved[0] if len(proved) == 1 else None,
+        details={"method": method, "link_id": link.id, "creditor_ids": proved},
     )
     response = redirect(url_for("debtor.home"), code=303)  # token-free URL (A13)
     if clear_nonce:
@@ -185,7 +186,13 @@ def _pending_link() -> AccessLink | None:
     if not isinstance(pending, dict):
         return None
     link = db.session.get(AccessLink, pending.get("link_id"))
-    return link if link is not None and usable(link, now_utc()) else None
+    return link if _opens_something(link) else None
+
+
+def _code_contact(link: AccessLink) -> CreditorDebtor:
+    """Where the sign-in code goes: the address the magic link went to (a relationship
+    that holds it; the link is usable only while one does)."""
+    return link_relationships(db.session, link)[0]
 
 
 @bp.route("/entrar/confirmar", methods=["GET", "POST"])
@@ -196,12 +203,13 @@ def confirm_identity() -> Response | tuple[str, int, dict[str, str]]:
     if link is None:
         session.pop("pending", None)
         return _link_failure(None, "no_pending_sign_in")
-    method, form = _identity_form(link.debtor.birth_date is not None)
+    birth_date = link_birth_date(db.session, link)
+    method, form = identity_form(birth_date is not None)
     status, error = 200, None
     if request.method == "POST" and form.validate_on_submit():
         now = now_utc()
         result = check_identity(
-            db.session, link, method, _identity_answer(method, form), actor=request_actor(), now=now
+            db.session, link, method, identity_answer(method, form), actor=request_actor(), now=now
         )
         if result.locked:
             session.pop("pending", None)
@@ -212,7 +220,7 @@ def confirm_identity() -> Response | tuple[str, int, dict[str, str]]:
             try:
                 code = send_code(
                     db.session,
-                    link.debtor,
+                    _code_contact(link),
                     purpose=CodePurpose.SIGN_IN,
                     channel=Channel.EMAIL,
                     ttl=_code_ttl(),
@@ -235,7 +243,7 @@ def confirm_identity() -> Response | tuple[str, int, dict[str, str]]:
         error=error,
         action=url_for("debtor.confirm_identity"),
         creditor=None,
-        allow_birth_date=link.debtor.birth_date is not None,
+        allow_birth_date=birth_date is not None,
     )
 
 
@@ -261,13 +269,12 @@ def enter_code() -> Response | tuple[str, int, dict[str, str]]:
             pending["code_id"],
             link.debtor_id,
             str(form.code.data),
+            purpose=CodePurpose.SIGN_IN,
             actor=request_actor(),
             now=now,
         ):
             if consume_magic_link(db.session, link, actor=request_actor(), now=now):
-                response = _sign_in(link, "magic_link+kba+otp", clear_nonce=True)
-                mark_step_up()
-                return response
+                return _sign_in(link, "magic_link+kba+otp", clear_nonce=True)
             return _link_failure(link, "race")
         status, error = (
             400,
@@ -280,7 +287,7 @@ def enter_code() -> Response | tuple[str, int, dict[str, str]]:
         status,
         form=form,
         error=error,
-        destination=masked_destination(link.debtor, Channel.EMAIL),
+        destination=masked_destination(_code_contact(link), Channel.EMAIL),
         action=url_for("debtor.enter_code"),
         resend=url_for("debtor.resend_code"),
     )
@@ -297,7 +304,7 @@ def resend_code() -> Response | tuple[str, int, dict[str, str]]:
     if hit_identifier("RATELIMIT_CODE_REQUEST", f"debtor:{link.debtor_id}"):
         code = send_code(
             db.session,
-            link.debtor,
+            _code_contact(link),
             purpose=CodePurpose.SIGN_IN,
             channel=Channel.EMAIL,
             ttl=_code_ttl(),
@@ -327,10 +334,11 @@ def reminder_link(token: str) -> Response | tuple[str, int, dict[str, str]]:
     """Shows only the creditor's name until the identity check passes (A15)."""
     now = now_utc()
     link = find_link(db.session, token, LinkPurpose.REMINDER)
-    if link is None or not usable(link, now):
+    if link is None or not _opens_something(link):
         return _link_failure(link, "unusable")
     g.creditor = link.creditor
-    method, form = _identity_form(link.debtor.birth_date is not None)
+    birth_date = link_birth_date(db.session, link)
+    method, form = identity_form(birth_date is not None)
     status, error = 200, None
     if request.method == "GET":
         link_event(db.session, request_actor(), "link.opened", link)
@@ -338,7 +346,7 @@ def reminder_link(token: str) -> Response | tuple[str, int, dict[str, str]]:
         pass  # the same page as GET; Werkzeug drops the body
     elif form.validate_on_submit():
         result = check_identity(
-            db.session, link, method, _identity_answer(method, form), actor=request_actor(), now=now
+            db.session, link, method, identity_answer(method, form), actor=request_actor(), now=now
         )
         if result.passed:
             return _sign_in(link, "access_link+kba")
@@ -358,7 +366,7 @@ def reminder_link(token: str) -> Response | tuple[str, int, dict[str, str]]:
         error=error,
         action=request.path,
         creditor=link.creditor,
-        allow_birth_date=link.debtor.birth_date is not None,
+        allow_birth_date=birth_date is not None,
     )
 
 

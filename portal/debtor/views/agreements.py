@@ -12,24 +12,16 @@ from portal.core.clock import now_utc, today_br
 from portal.core.uow import unit_of_work
 from portal.debtor.blueprint import bp
 from portal.debtor.forms import CancelForm
+from portal.debtor.scope import own_agreement, proved
+from portal.debtor.step_up import builder, consume, step_up_context
 from portal.domain.agreements import OPEN_STATES, installment_display
 from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Agreement, Document, DocumentStatus
+from portal.services.access import Act, StepUp
 from portal.services.negotiation import can_cancel, cancel_by_debtor
 from portal.services.payments import next_payable
 from portal.services.policies import policy_of
-
-
-def _own_agreement(agreement_id: int) -> Agreement:
-    """The debtor's own agreement; anybody else's is a 404 (never a 403)."""
-    agreement = db.session.scalar(
-        sa.select(Agreement).where(Agreement.id == agreement_id, Agreement.debtor_id == g.debtor.id)
-    )
-    if agreement is None:
-        abort(404)
-    g.creditor = agreement.creditor
-    return agreement
 
 
 @bp.get("/acordos")
@@ -38,7 +30,7 @@ def agreements() -> str:
     rows = list(
         db.session.scalars(
             sa.select(Agreement)
-            .where(Agreement.debtor_id == g.debtor.id)
+            .where(Agreement.debtor_id == g.debtor.id, Agreement.creditor_id.in_(proved() or {-1}))
             .order_by(Agreement.created_at.desc())
         )
     )
@@ -59,7 +51,7 @@ def agreements() -> str:
 @bp.get("/acordos/<int:agreement_id>")
 @debtor_required
 def agreement(agreement_id: int) -> str:
-    agreement = _own_agreement(agreement_id)
+    agreement = own_agreement(agreement_id)
     rule = policy_of(agreement.policy_version).breach
     today = today_br()
     rows = [
@@ -85,30 +77,62 @@ def agreement(agreement_id: int) -> str:
     )
 
 
+def _cancel_step(agreement: Agreement) -> StepUp:
+    return StepUp(
+        Act.CANCEL,
+        agreement.creditor,
+        f"agreement:{agreement.id}",
+        agreement_id=agreement.id,
+        amount_cents=agreement.total_cents,
+    )
+
+
+@builder(Act.CANCEL)
+def _cancel_step_for(ref: str) -> StepUp:
+    if not ref.isdigit():
+        abort(404)
+    return _cancel_step(own_agreement(int(ref)))
+
+
 @bp.route("/acordos/<int:agreement_id>/cancelar", methods=["GET", "POST"])
 @debtor_required
 def cancel(agreement_id: int) -> Response | tuple[str, int]:
-    agreement = _own_agreement(agreement_id)
+    """Cancelling has legal effect: the checkbox and a fresh code for exactly this agreement."""
+    agreement = own_agreement(agreement_id)
     if not can_cancel(agreement):
         flash(
             _("Este acordo não pode mais ser cancelado pelo portal. Fale com a empresa."), "warning"
         )
         return redirect(url_for("debtor.agreement", agreement_id=agreement.id), code=303)
+    step = _cancel_step(agreement)
     form = CancelForm()
     if form.validate_on_submit():
-        with unit_of_work(db.session):
-            cancel_by_debtor(db.session, agreement, actor=request_actor(), now=now_utc())
-        flash(_("Acordo cancelado. Suas pendências voltaram a ficar em aberto."), "success")
-        return redirect(url_for("debtor.home"), code=303)
+        if consume(step, str(form.code.data)):
+            with unit_of_work(db.session):
+                cancel_by_debtor(db.session, agreement, actor=request_actor(), now=now_utc())
+            flash(_("Acordo cancelado. Suas pendências voltaram a ficar em aberto."), "success")
+            return redirect(url_for("debtor.home"), code=303)
+        form.code.errors = [
+            _(
+                "Código incorreto ou vencido. Confira a mensagem mais recente "
+                "ou peça um novo código."
+            )
+        ]
     status = 400 if form.is_submitted() else 200
-    return render_template("debtor/agreements/cancel.html", agreement=agreement, form=form), status
+    back = url_for("debtor.cancel", agreement_id=agreement.id)
+    return render_template(
+        "debtor/agreements/cancel.html",
+        agreement=agreement,
+        form=form,
+        step_up=step_up_context(step, str(agreement.id), back),
+    ), status
 
 
 @bp.get("/acordos/<int:agreement_id>/documentos/<int:document_id>")
 @debtor_required
 def document(agreement_id: int, document_id: int) -> Response | tuple[str, int]:
     """Sends a stored PDF; never renders one (rendering happens once, in a task)."""
-    agreement = _own_agreement(agreement_id)
+    agreement = own_agreement(agreement_id)
     row = db.session.scalar(
         sa.select(Document)
         .where(Document.id == document_id, Document.agreement_id == agreement.id)

@@ -1,4 +1,5 @@
-"""Minhas pendências: every open item, itemised, grouped by creditor, with a clear total."""
+"""Minhas pendências: every open item with the proved companies, itemised, grouped by
+creditor, with a clear total (nothing of any other company, not even a count)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask import g, render_template, session
 from portal.auth.decorators import debtor_required
 from portal.core.clock import today_br
 from portal.debtor.blueprint import bp
+from portal.debtor.scope import greeting_name, proved
 from portal.extensions import db
 from portal.models import Creditor
 from portal.services.negotiation import debtor_dashboard
@@ -16,13 +18,13 @@ from portal.services.negotiation import debtor_dashboard
 @debtor_required
 def home() -> str:
     debtor = g.debtor
-    groups, open_agreements = debtor_dashboard(db.session, debtor, today_br())
+    groups, open_agreements = debtor_dashboard(db.session, debtor, today_br(), proved())
     creditor_id = session.get("creditor_id")
-    if creditor_id:
+    if creditor_id in proved():
         g.creditor = db.session.get(Creditor, creditor_id)
     return render_template(
         "debtor/home/index.html",
-        debtor=debtor,
+        first_name=greeting_name(),
         groups=groups,
         total_cents=sum(group.total_cents for group in groups),
         open_agreements=open_agreements,

@@ -20,6 +20,7 @@ from portal.core.pix_qr import qr_svg
 from portal.core.uow import unit_of_work
 from portal.debtor.blueprint import bp
 from portal.debtor.forms import SendStepUpForm
+from portal.debtor.scope import own_agreement, proved
 from portal.domain.agreements import OPEN_STATES
 from portal.domain.pix import InvalidBRCode, parse_brcode
 from portal.extensions import db
@@ -31,23 +32,24 @@ PAYABLE_METHODS = ("pix", "card")
 
 
 def _own_installment(agreement_id: int, number: int) -> Installment:
-    agreement = db.session.get(Agreement, agreement_id)
-    if agreement is None or agreement.debtor_id != g.debtor.id:
-        abort(404)
+    agreement = own_agreement(agreement_id)
     installment = next((i for i in agreement.installments if i.number == number), None)
     if installment is None:
         abort(404)
-    g.creditor = agreement.creditor
     return installment
 
 
 def _own_payment(payment_id: int) -> Payment:
     """The debtor's own payment with its agreement and creditor, in one statement (the Pix
-    page polls its status every few seconds)."""
+    page polls its status every few seconds), and only for a company the session proved."""
     payment = db.session.scalar(
         sa.select(Payment)
         .join(Payment.agreement)
-        .where(Payment.id == payment_id, Agreement.debtor_id == g.debtor.id)
+        .where(
+            Payment.id == payment_id,
+            Agreement.debtor_id == g.debtor.id,
+            Agreement.creditor_id.in_(proved() or {-1}),
+        )
         .options(contains_eager(Payment.agreement).joinedload(Agreement.creditor))
     )
     if payment is None:

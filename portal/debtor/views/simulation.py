@@ -8,29 +8,30 @@ summarises one option in plain language (Decreto 7.962 art. 4) and the acceptanc
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.decorators import debtor_required
-from portal.auth.limits import hit_identifier, ip_limit
+from portal.auth.limits import ip_limit
 from portal.auth.session import session_id_hash
 from portal.core.audit import record_event
 from portal.core.clock import now_utc, today_br
 from portal.core.formatting import brl, domain_message
 from portal.core.uow import transactional, unit_of_work
 from portal.debtor.blueprint import bp
-from portal.debtor.forms import AcceptForm, SendStepUpForm, SimulationForm
+from portal.debtor.forms import AcceptForm, SimulationForm
+from portal.debtor.scope import require_proved
+from portal.debtor.step_up import builder, consume, step_up_context
 from portal.domain.budget import choose_by_budget
 from portal.domain.errors import NegotiationError
 from portal.domain.offers import Offer
 from portal.extensions import db
 from portal.http import request_actor
-from portal.models import Channel, CodePurpose, Creditor, OfferSnapshot
-from portal.services.access import CodeUnavailable, masked_destination, send_code, verify_code
+from portal.models import Creditor, OfferSnapshot
+from portal.services.access import Act, StepUp
 from portal.services.negotiation import (
     AcceptanceContext,
     AcceptanceError,
@@ -47,6 +48,7 @@ from portal.services.policies import NoPolicy, current_policy, policy_of
 
 
 def _creditor_or_404(creditor_id: int | None) -> Creditor:
+    require_proved(creditor_id)
     creditor = db.session.get(Creditor, creditor_id) if creditor_id else None
     if creditor is None or not open_items(db.session, g.debtor.id, creditor.id):
         abort(404)
@@ -121,6 +123,7 @@ def _offer_or_404(token: str) -> tuple[OfferSnapshot, Offer]:
     found = load_offer(db.session, g.debtor.id, token)
     if found is None:
         abort(404)
+    require_proved(found[0].creditor_id)
     g.creditor = found[0].creditor
     return found
 
@@ -152,6 +155,22 @@ def _option_or_404(offer: Offer, count: str | None):  # type: ignore[no-untyped-
     return option
 
 
+def _accept_step(snapshot: OfferSnapshot, option) -> StepUp:  # type: ignore[no-untyped-def]
+    return StepUp(
+        Act.ACCEPT,
+        snapshot.creditor,
+        f"offer:{snapshot.token}:{option.payment_count}",
+        amount_cents=option.total_cents,
+    )
+
+
+@builder(Act.ACCEPT)
+def _accept_step_for(ref: str) -> StepUp:
+    token, _dot, count = ref.rpartition(".")
+    snapshot, offer = _offer_or_404(token)
+    return _accept_step(snapshot, _option_or_404(offer, count))
+
+
 def _render_confirm(
     snapshot: OfferSnapshot,
     offer: Offer,
@@ -160,7 +179,8 @@ def _render_confirm(
     status: int = 200,
 ) -> tuple[str, int]:
     policy = policy_of(snapshot.policy_version)
-    code_id = session.get("acceptance_code")
+    step = _accept_step(snapshot, option)
+    back = url_for("debtor.confirm", token=snapshot.token, parcelas=option.payment_count)
     return render_template(
         "debtor/simulation/confirm.html",
         snapshot=snapshot,
@@ -168,9 +188,7 @@ def _render_confirm(
         option=option,
         policy=policy,
         form=form,
-        send_form=SendStepUpForm(),
-        code_sent=bool(code_id),
-        destination=masked_destination(g.debtor, Channel.EMAIL) if g.debtor.email else None,
+        step_up=step_up_context(step, f"{snapshot.token}.{option.payment_count}", back),
         expired=not offer.is_open_on(today_br()),
     ), status
 
@@ -183,46 +201,6 @@ def confirm(token: str) -> tuple[str, int]:
     form = AcceptForm(formdata=None)
     form.acceptance_key.data = secrets.token_urlsafe(24)
     return _render_confirm(snapshot, offer, option, form)
-
-
-@bp.post("/simulacao/<token>/codigo")
-@debtor_required
-@ip_limit("RATELIMIT_AUTH_IP")
-@transactional
-def confirm_send_code(token: str) -> Response:
-    _snapshot, offer = _offer_or_404(token)
-    option = _option_or_404(offer, request.args.get("parcelas"))
-    back = url_for("debtor.confirm", token=token, parcelas=option.payment_count)
-    if not SendStepUpForm().validate_on_submit():
-        abort(400)
-    if not hit_identifier("RATELIMIT_CODE_REQUEST", f"debtor:{g.debtor.id}"):
-        flash(_("Você pediu muitos códigos. Aguarde alguns minutos e tente de novo."), "warning")
-        return redirect(back, code=303)
-    try:
-        code = send_code(
-            db.session,
-            g.debtor,
-            purpose=CodePurpose.STEP_UP,
-            channel=Channel.EMAIL,
-            ttl=timedelta(minutes=current_app.config["OTP_TTL_MINUTES"]),
-            actor=request_actor(),
-            now=now_utc(),
-        )
-    except CodeUnavailable:
-        flash(
-            _("Não há e-mail no seu cadastro. Fale com a empresa para atualizar seus dados."),
-            "error",
-        )
-        return redirect(back, code=303)
-    session["acceptance_code"] = code.id
-    flash(
-        _(
-            "Enviamos o código. Ele vale por %(n)s minutos.",
-            n=current_app.config["OTP_TTL_MINUTES"],
-        ),
-        "success",
-    )
-    return redirect(back, code=303)
 
 
 @bp.post("/simulacao/<token>/aceitar")
@@ -238,19 +216,11 @@ def accept(token: str) -> Response | tuple[str, int]:
     existing = find_by_acceptance_key(db.session, g.debtor.id, key)
     if existing is not None:  # the same confirmation sent again
         return redirect(url_for("debtor.agreement", agreement_id=existing.id), code=303)
-    code_id = int(session.get("acceptance_code") or 0)
+    step = _accept_step(snapshot, option)
+    code_id = int(session.get("step_up", {}).get(step.key) or 0)
     now = now_utc()
     # Two units of work: the code is used up (committed) whatever the acceptance does next.
-    with unit_of_work(db.session):
-        verified = bool(code_id) and verify_code(
-            db.session,
-            code_id,
-            g.debtor.id,
-            str(form.code.data),
-            actor=request_actor(),
-            now=now,
-        )
-    if not verified:
+    if not consume(step, str(form.code.data)):
         existing = find_by_acceptance_key(db.session, g.debtor.id, key)
         if existing is not None:  # a simultaneous twin used the code first
             return redirect(url_for("debtor.agreement", agreement_id=existing.id), code=303)
@@ -292,7 +262,6 @@ def accept(token: str) -> Response | tuple[str, int]:
             )
         flash(_ACCEPT_ERRORS.get(error.reason, _ACCEPT_ERRORS["taken"])(), "error")
         return redirect(url_for("debtor.home"), code=303)
-    session.pop("acceptance_code", None)
     flash(_("Acordo confirmado! Enviamos um e-mail com os detalhes."), "success")
     return redirect(url_for("debtor.agreement", agreement_id=agreement.id), code=303)
 

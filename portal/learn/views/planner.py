@@ -79,7 +79,7 @@ def planner_handoff() -> Response | tuple[str, int]:
     session[PLANNER_BUDGET_KEY] = budget
     groups = [
         group
-        for group in debtor_pendencias(db.session, g.debtor, today_br())
+        for group in debtor_pendencias(db.session, g.debtor, today_br(), g.proved)
         if group.can_negotiate
     ]
     if len(groups) == 1:

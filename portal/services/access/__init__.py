@@ -1,5 +1,6 @@
-"""Access context: access links (reminder and magic), the identity check, one-time codes and
-bulk links for a segment."""
+"""Access context: who may see what. Access links (reminder and magic), the identity check,
+one-time codes, the relationships a session has proved, step-up codes for acts with legal or
+money effect, and bulk links for a segment."""
 
 from portal.services.access.bulk_links import (
     MAX_JOB_SIZE,
@@ -14,9 +15,16 @@ from portal.services.access.bulk_links import (
 from portal.services.access.codes import (
     CodeUnavailable,
     available_channels,
+    mask_contact,
     masked_destination,
     send_code,
     verify_code,
+)
+from portal.services.access.companies import (
+    CompanyChallenge,
+    challenge_company,
+    change_contact,
+    prove_company,
 )
 from portal.services.access.link_messages import (
     link_message,
@@ -24,45 +32,84 @@ from portal.services.access.link_messages import (
 from portal.services.access.links import (
     check_identity,
     consume_magic_link,
-    find_debtors,
     find_link,
-    identifier_key,
     identity_matches,
     issue_reminder_link,
+    link_birth_date,
     link_event,
-    queue_magic_link_request,
-    request_magic_link,
     revoke_link,
     set_access_blocked,
     usable,
 )
+from portal.services.access.magic import (
+    find_debtors,
+    identifier_key,
+    magic_link_targets,
+    queue_magic_link_request,
+    request_magic_link,
+)
+from portal.services.access.proofs import (
+    contact_of,
+    holding_contact,
+    link_relationships,
+    relationship,
+    relationships,
+    staff_scoped,
+)
+from portal.services.access.step_up import (
+    Act,
+    StepUp,
+    act_label,
+    confirm_step_up,
+    send_step_up_code,
+    step_up_destinations,
+)
 
 __all__ = [
     "MAX_JOB_SIZE",
+    "Act",
     "BulkJobRefused",
     "CodeUnavailable",
+    "CompanyChallenge",
+    "StepUp",
+    "act_label",
     "available_channels",
+    "challenge_company",
+    "change_contact",
     "check_identity",
+    "confirm_step_up",
     "consume_magic_link",
+    "contact_of",
     "create_bulk_job",
     "export_csv",
     "export_open",
     "find_debtors",
     "find_link",
+    "holding_contact",
     "identifier_key",
     "identity_matches",
     "issue_batch",
     "issue_reminder_link",
     "job_in_scope",
+    "link_birth_date",
     "link_event",
     "link_message",
+    "link_relationships",
+    "magic_link_targets",
+    "mask_contact",
     "masked_destination",
+    "prove_company",
     "purge_expired_exports",
     "queue_magic_link_request",
+    "relationship",
+    "relationships",
     "request_magic_link",
     "revoke_link",
     "send_code",
+    "send_step_up_code",
     "set_access_blocked",
+    "staff_scoped",
+    "step_up_destinations",
     "usable",
     "verify_code",
 ]

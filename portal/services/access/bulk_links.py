@@ -50,6 +50,7 @@ from portal.models import (
     StaffUser,
 )
 from portal.services.access.links import issue_reminder_link
+from portal.services.access.proofs import relationship
 from portal.services.backoffice import SegmentFilter, ranked_debtors
 
 log = logging.getLogger(__name__)
@@ -270,16 +271,18 @@ def exported_links(session: DbSession, job: BulkJob, now: datetime) -> list[Expo
         if token is None or link.status(now) != "active":
             continue
         url = reminder_link_url(token)
-        debtor = row.debtor
+        rel = relationship(session, job.creditor_id, row.debtor_id)
+        if rel is None:
+            continue
         exported.append(
             ExportedLink(
-                name=debtor.name,
-                phone=debtor.phone or "",
-                email=debtor.email or "",
+                name=rel.name,
+                phone=rel.phone or "",
+                email=rel.email or "",
                 url=url,
                 message=link_message(
                     job.channel,
-                    debtor=debtor,
+                    first_name=rel.first_name,
                     creditor=job.creditor,
                     url=url,
                     expires_at=link.expires_at,

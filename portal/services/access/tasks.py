@@ -17,7 +17,7 @@ from portal.services.access.bulk_links import (
     issue_batch,
     purge_expired_exports,
 )
-from portal.services.access.links import MAGIC_LINK_TASK, request_magic_link
+from portal.services.access.magic import MAGIC_LINK_TASK, request_magic_link
 
 
 @celery.task(name=ISSUE_TASK, acks_late=True)

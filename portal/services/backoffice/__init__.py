@@ -40,8 +40,10 @@ from portal.services.backoffice.segments import (
     ranked_debtors,
 )
 from portal.services.backoffice.staff import (
+    FoundDebtor,
     StaffError,
     authenticate_staff,
+    contacts_in_scope,
     create_staff,
     creditors_for,
     debtor_in_scope,
@@ -52,6 +54,7 @@ __all__ = [
     "MAX_PERIOD_DAYS",
     "MAX_REASON_LENGTH",
     "MIN_REASON_LENGTH",
+    "FoundDebtor",
     "History",
     "KpiReport",
     "Period",
@@ -64,6 +67,7 @@ __all__ = [
     "authenticate_staff",
     "can_staff_cancel",
     "cancel_agreement_by_staff",
+    "contacts_in_scope",
     "create_staff",
     "creditor_in_scope",
     "creditor_kpis",

@@ -29,7 +29,7 @@ from portal.domain.agreements import AgreementState
 from portal.domain.kpis import days_between
 from portal.domain.priority import PriorityInput, priority_score, rank_key
 from portal.domain.segments import AmountBand, DaysBand, amount_band, days_band
-from portal.models import Agreement, Debtor, ItemStatus, Payment, PendingItem
+from portal.models import Agreement, CreditorDebtor, ItemStatus, Payment, PendingItem
 
 PER_PAGE = 25
 
@@ -138,7 +138,7 @@ def ranked_debtors(
 
 @dataclass(frozen=True, slots=True)
 class DebtorPage:
-    rows: list[tuple[RankedDebtor, Debtor]]
+    rows: list[tuple[RankedDebtor, CreditorDebtor]]  # the person as this company knows them
     number: int
     pages: int
     total: int
@@ -158,14 +158,17 @@ def debtor_page(
     pages = max(1, -(-len(ranked) // per_page))
     number = min(max(1, number), pages)
     chunk = ranked[(number - 1) * per_page : number * per_page]
-    debtors = {
-        d.id: d
-        for d in session.scalars(
-            sa.select(Debtor).where(Debtor.id.in_([r.debtor_id for r in chunk]))
+    contacts = {
+        c.debtor_id: c
+        for c in session.scalars(
+            sa.select(CreditorDebtor).where(
+                CreditorDebtor.creditor_id == creditor_id,
+                CreditorDebtor.debtor_id.in_([r.debtor_id for r in chunk]),
+            )
         )
     }
     return DebtorPage(
-        rows=[(row, debtors[row.debtor_id]) for row in chunk],
+        rows=[(row, contacts[row.debtor_id]) for row in chunk if row.debtor_id in contacts],
         number=number,
         pages=pages,
         total=len(ranked),

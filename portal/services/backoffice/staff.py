@@ -14,7 +14,15 @@ from portal.core import DbSession
 from portal.core.audit import record_event
 from portal.core.context import Actor
 from portal.domain.documents import InvalidDocument, normalise_document
-from portal.models import Creditor, Debtor, PendingItem, StaffRole, StaffUser
+from portal.models import (
+    Creditor,
+    CreditorDebtor,
+    Debtor,
+    PendingItem,
+    StaffRole,
+    StaffUser,
+    normalise_email,
+)
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -167,14 +175,39 @@ def _scope_filter(staff: StaffUser) -> sa.ColumnElement[bool]:
     return sa.exists(sa.select(PendingItem.id).where(condition))
 
 
-def search_debtors(session: DbSession, staff: StaffUser, query: str) -> list[Debtor]:
-    """By CPF/CNPJ (exact), e-mail (exact) or name (contains, 3+ letters), within scope."""
+@dataclass(frozen=True)
+class FoundDebtor:
+    """A search result: the name is one the staff member's own companies have on file."""
+
+    id: int
+    name: str
+    document: str
+
+
+def _relationship_scope(staff: StaffUser) -> sa.ColumnElement[bool]:
+    scope = staff.scope_ids()
+    return sa.true() if scope is None else CreditorDebtor.creditor_id.in_(scope or {-1})
+
+
+def search_debtors(session: DbSession, staff: StaffUser, query: str) -> list[FoundDebtor]:
+    """By CPF/CNPJ (exact), e-mail (exact) or name (contains, 3+ letters), within scope.
+
+    E-mail and name are matched against what the staff member's companies have on file,
+    never against what another company sent.
+    """
     query = query.strip()
     if not query:
         return []
-    statement = sa.select(Debtor).where(_scope_filter(staff))
+    statement = (
+        sa.select(Debtor.id, CreditorDebtor.name, Debtor.document)
+        .join(CreditorDebtor, CreditorDebtor.debtor_id == Debtor.id)
+        .where(_scope_filter(staff), _relationship_scope(staff))
+    )
     if "@" in query:
-        statement = statement.where(sa.func.lower(Debtor.email) == query.lower())
+        try:
+            statement = statement.where(CreditorDebtor.email == normalise_email(query))
+        except ValueError:
+            return []
     else:
         try:
             _, document = normalise_document(query)
@@ -182,10 +215,30 @@ def search_debtors(session: DbSession, staff: StaffUser, query: str) -> list[Deb
             if len(query) < 3:
                 return []
             escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            statement = statement.where(Debtor.name.ilike(f"%{escaped}%", escape="\\"))
+            statement = statement.where(CreditorDebtor.name.ilike(f"%{escaped}%", escape="\\"))
         else:
             statement = statement.where(Debtor.document == document)
-    return list(session.scalars(statement.order_by(Debtor.name).limit(SEARCH_LIMIT)))
+    rows = session.execute(
+        statement.order_by(CreditorDebtor.name, Debtor.id, CreditorDebtor.creditor_id).limit(
+            SEARCH_LIMIT
+        )
+    )
+    found: dict[int, FoundDebtor] = {}
+    for debtor_id, name, document in rows:
+        found.setdefault(debtor_id, FoundDebtor(debtor_id, name, document))
+    return list(found.values())
+
+
+def contacts_in_scope(session: DbSession, staff: StaffUser, debtor_id: int) -> list[CreditorDebtor]:
+    """The person as each of the staff member's companies knows them, by company name."""
+    return list(
+        session.scalars(
+            sa.select(CreditorDebtor)
+            .join(Creditor, Creditor.id == CreditorDebtor.creditor_id)
+            .where(CreditorDebtor.debtor_id == debtor_id, _relationship_scope(staff))
+            .order_by(Creditor.trade_name, Creditor.id)
+        )
+    )
 
 
 def debtor_in_scope(session: DbSession, staff: StaffUser, debtor_id: int) -> Debtor | None:

@@ -224,6 +224,8 @@ def render_html(document: Document, issued_at: datetime) -> str:
             "agreement": agreement,
             "creditor": agreement.creditor,
             "debtor": agreement.debtor,
+            # The name this agreement's company has for the person (never another's).
+            "debtor_name": agreement.contact.name if agreement.contact else "",
             "issued_at": issued_at,
             "issued_on": issued_at.astimezone(BRASILIA).date(),
             "code": format_code(code),

@@ -6,10 +6,11 @@ debtors, one for the items of a batch), and the caller commits.
 
 Rules a company can rely on:
 
-* A debtor is global (one row per CPF/CNPJ) but *known* to a creditor only once that creditor
-  pushed them (``creditor_debtors``). A creditor may correct a debtor's contact data only
-  while it is the only creditor who knows them; otherwise it may fill blanks, never overwrite
-  what another company sent (the person may have updated it there).
+* A person is one row per CPF/CNPJ (``debtors``, holding nothing a company sends), *known* to
+  a creditor only once that creditor pushed them: its relationship (``creditor_debtors``)
+  carries the name, e-mail, phone and birth date **it** sent. A company writes and reads only
+  its own relationship; nothing it sends is shown to, or changes what is seen by, another
+  company, and whether another company knows the person is never told (docs/api.md).
 * An item is identified by ``(creditor, external_reference)``. Sending the same values again
   changes nothing (``unchanged``), so importing a file twice is harmless. An open item may be
   corrected; an item in an agreement, paid or cancelled keeps its values (``item_locked``).
@@ -43,6 +44,7 @@ class Outcome(StrEnum):
 @dataclass(frozen=True, slots=True)
 class DebtorOutcome:
     debtor: Debtor
+    contact: CreditorDebtor  # the caller's relationship: the only data it sees and changes
     outcome: Outcome
 
 
@@ -64,14 +66,9 @@ class PortfolioError(Exception):
 
 
 def known_debtor_clause(creditor_id: int) -> sa.ColumnElement[bool]:
-    """SQL: the debtor row is known to ``creditor_id`` (pushed by it, or owes it an item)."""
-    return sa.or_(
-        sa.exists().where(
-            CreditorDebtor.creditor_id == creditor_id, CreditorDebtor.debtor_id == Debtor.id
-        ),
-        sa.exists().where(
-            PendingItem.creditor_id == creditor_id, PendingItem.debtor_id == Debtor.id
-        ),
+    """SQL: the debtor row is known to ``creditor_id`` (it has a relationship with them)."""
+    return sa.exists().where(
+        CreditorDebtor.creditor_id == creditor_id, CreditorDebtor.debtor_id == Debtor.id
     )
 
 
@@ -84,56 +81,53 @@ def known_debtor(session: DbSession, creditor_id: int, document: str) -> Debtor 
 def upsert_debtors(
     session: DbSession, creditor_id: int, records: Sequence[DebtorRecord], *, actor: Actor
 ) -> dict[str, DebtorOutcome]:
-    """Create or update debtors by document; returns the outcome per document."""
+    """Create or update the caller's relationships by document; the outcome per document.
+
+    ``created`` means new *to this company* (whether or not another company knows the
+    person: that is never told); the contact data goes to this company's relationship only.
+    """
     by_document = {r.document: r for r in records}  # the last record of a document wins
     if not by_document:
         return {}
-    existing = {
+    debtors = {
         d.document: d
         for d in session.scalars(sa.select(Debtor).where(Debtor.document.in_(by_document)))
     }
-    knowers: dict[int, set[int]] = {}
-    if existing:
-        rows = session.execute(
-            sa.select(CreditorDebtor.debtor_id, CreditorDebtor.creditor_id).where(
-                CreditorDebtor.debtor_id.in_([d.id for d in existing.values()])
+    for document in by_document.keys() - debtors.keys():
+        debtors[document] = Debtor(document=document)
+        session.add(debtors[document])
+    session.flush()
+    contacts = {
+        rel.debtor_id: rel
+        for rel in session.scalars(
+            sa.select(CreditorDebtor).where(
+                CreditorDebtor.creditor_id == creditor_id,
+                CreditorDebtor.debtor_id.in_([d.id for d in debtors.values()]),
             )
         )
-        for debtor_id, known_by in rows:
-            knowers.setdefault(debtor_id, set()).add(known_by)
+    }
     results: dict[str, DebtorOutcome] = {}
     created = updated = 0
     for document, record in by_document.items():
-        debtor = existing.get(document)
-        if debtor is None:
-            debtor = Debtor(
+        debtor = debtors[document]
+        contact = contacts.get(debtor.id)
+        if contact is None:
+            contact = CreditorDebtor(
+                creditor_id=creditor_id,
+                debtor_id=debtor.id,
                 name=record.name,
-                document=record.document,
                 email=record.email,
                 phone=record.phone,
                 birth_date=record.birth_date,
             )
-            session.add(debtor)
-            results[document] = DebtorOutcome(debtor, Outcome.CREATED)
+            session.add(contact)
+            results[document] = DebtorOutcome(debtor, contact, Outcome.CREATED)
             created += 1
             continue
-        sole_knower = knowers.get(debtor.id, set()) <= {creditor_id}
-        changed = _apply_contact(debtor, record, overwrite=sole_knower)
-        results[document] = DebtorOutcome(debtor, Outcome.UPDATED if changed else Outcome.UNCHANGED)
+        changed = _apply_contact(contact, record)
+        outcome = Outcome.UPDATED if changed else Outcome.UNCHANGED
+        results[document] = DebtorOutcome(debtor, contact, outcome)
         updated += int(changed)
-    session.flush()
-    already_known = set(
-        session.scalars(
-            sa.select(CreditorDebtor.debtor_id).where(
-                CreditorDebtor.creditor_id == creditor_id,
-                CreditorDebtor.debtor_id.in_([r.debtor.id for r in results.values()]),
-            )
-        )
-    )
-    for outcome in results.values():
-        if outcome.debtor.id not in already_known:
-            session.add(CreditorDebtor(creditor_id=creditor_id, debtor_id=outcome.debtor.id))
-            already_known.add(outcome.debtor.id)
     if created or updated:
         record_event(
             session,
@@ -146,16 +140,16 @@ def upsert_debtors(
     return results
 
 
-def _apply_contact(debtor: Debtor, record: DebtorRecord, *, overwrite: bool) -> bool:
+def _apply_contact(contact: CreditorDebtor, record: DebtorRecord) -> bool:
+    """The company corrects its own data: what it sends replaces what it sent before
+    (a field it leaves out keeps its value)."""
     changed = False
     for field in ("name", "email", "phone", "birth_date"):
         new = getattr(record, field)
-        old = getattr(debtor, field)
-        if new is None or new == old:
+        if new is None or new == getattr(contact, field):
             continue
-        if old in (None, "") or overwrite:
-            setattr(debtor, field, new)
-            changed = True
+        setattr(contact, field, new)
+        changed = True
     return changed
 
 

@@ -202,23 +202,23 @@ def accept_offer(
             "digest": snapshot.digest,
         },
     )
-    _after_acceptance(session, agreement, debtor, snapshot.digest)
+    _after_acceptance(session, agreement, snapshot.digest)
     session.flush()
     emit(session, agreement.creditor_id, "agreement.accepted", agreement_payload(agreement))
     return agreement
 
 
-def _after_acceptance(
-    session: DbSession, agreement: Agreement, debtor: Debtor, digest: str
-) -> None:
+def _after_acceptance(session: DbSession, agreement: Agreement, digest: str) -> None:
     queue_document(session, agreement, DocumentKind.TERMS)
-    if debtor.email:
+    session.flush()
+    contact = agreement.contact  # the person as this company knows them, never another's
+    if contact is not None and contact.email:
         queue_email(
             session,
-            to=debtor.email,
+            to=contact.email,
             template="agreement_accepted",
             context={
-                "first_name": debtor.first_name,
+                "first_name": contact.first_name,
                 "creditor": agreement.creditor.legal_name,
                 "creditor_cnpj": agreement.creditor.cnpj_formatted,
                 "agreement_id": agreement.id,

@@ -130,15 +130,15 @@ def _notify(
         AgreementState.CANCELLED: "agreement_cancelled",
         AgreementState.COMPLETED: "agreement_completed",
     }.get(state)
-    debtor = agreement.debtor
-    if template is None or not debtor.email:
+    contact = agreement.contact  # the person as this agreement's company knows them
+    if template is None or contact is None or not contact.email:
         return
     queue_email(
         session,
-        to=debtor.email,
+        to=contact.email,
         template=template,
         context={
-            "first_name": debtor.first_name,
+            "first_name": contact.first_name,
             "creditor": agreement.creditor.legal_name,
             "agreement_id": agreement.id,
             "by_company": by_staff,

@@ -6,6 +6,7 @@ creditor's current policy and hands the domain plain values.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -92,25 +93,31 @@ def open_items(
     return list(session.scalars(statement.order_by(PendingItem.original_due_date, PendingItem.id)))
 
 
-def debtor_pendencias(session: DbSession, debtor: Debtor, today: date) -> list[CreditorGroup]:
-    """Every open item of the debtor, itemised at ``today``, grouped by creditor."""
-    return debtor_dashboard(session, debtor, today)[0]
+def debtor_pendencias(
+    session: DbSession, debtor: Debtor, today: date, creditor_ids: Iterable[int]
+) -> list[CreditorGroup]:
+    """The debtor's open items with ``creditor_ids`` (the companies the session proved, and
+    never others), itemised at ``today``, grouped by creditor."""
+    return debtor_dashboard(session, debtor, today, creditor_ids)[0]
 
 
 def debtor_dashboard(
-    session: DbSession, debtor: Debtor, today: date
+    session: DbSession, debtor: Debtor, today: date, creditor_ids: Iterable[int]
 ) -> tuple[list[CreditorGroup], int]:
-    """The debtor's pendências grouped by creditor, and how many agreements are open.
+    """The debtor's pendências with ``creditor_ids`` (the companies the session proved, and
+    never others) grouped by creditor, and how many of their agreements are open.
 
     One statement: the items with their creditors (joined), each creditor's current policy
     version (a correlated subquery; its terms as text, decoded once per process) and the
     count of open agreements. A second one only when nothing is open.
     """
+    wanted = set(creditor_ids) or {-1}  # no proof, nothing: never every company
     open_agreements = (
         sa.select(sa.func.count())
         .select_from(Agreement)
         .where(
             Agreement.debtor_id == debtor.id,
+            Agreement.creditor_id.in_(wanted),
             Agreement.state.in_([state.value for state in OPEN_STATES]),
         )
         .scalar_subquery()
@@ -131,7 +138,11 @@ def debtor_dashboard(
             open_agreements,
         )
         .outerjoin(PolicyVersion, PolicyVersion.id == current)
-        .where(PendingItem.debtor_id == debtor.id, PendingItem.status == ItemStatus.OPEN)
+        .where(
+            PendingItem.debtor_id == debtor.id,
+            PendingItem.creditor_id.in_(wanted),
+            PendingItem.status == ItemStatus.OPEN,
+        )
         .order_by(PendingItem.original_due_date, PendingItem.id)
     ).all()
     if not rows:

@@ -8,8 +8,9 @@
 
 E-mail templates live in ``templates/emails/<name>/{subject.txt,body.txt,body.html}``; the
 HTML body is autoescaped, the text ones are not. The layout adds the operator's identity;
-what else a message says is the caller's business, and it must never carry amounts or
-full CPFs. The context travels through Redis in production, so it must be plain JSON.
+what else a message says is the caller's business: never a full CPF, and an amount only where
+the person must know it (what a step-up code confirms, what a payment paid). The context
+travels through Redis in production, so it must be plain JSON.
 """
 
 from __future__ import annotations

@@ -191,13 +191,13 @@ def _tell_about_refund(
         creditor_id=agreement.creditor_id,
         details={"agreement_id": agreement.id, "received_cents": received},
     )
-    debtor = agreement.debtor
-    if not debtor.email:
+    contact = agreement.contact  # the person as this agreement's company knows them
+    if contact is None or not contact.email:
         return
     when = "no mesmo dia" if payment.method == "pix" else "em até duas faturas do cartão"
     queue_email(
         session,
-        to=debtor.email,
+        to=contact.email,
         template="notice",
         context={
             "subject": "Vamos devolver o seu pagamento",
@@ -233,11 +233,11 @@ def _after_success(session: DbSession, payment: Payment, installment: Installmen
             },
         },
     )
-    debtor = agreement.debtor
-    if debtor.email:
+    contact = agreement.contact  # the person as this agreement's company knows them
+    if contact is not None and contact.email:
         queue_email(
             session,
-            to=debtor.email,
+            to=contact.email,
             template="notice",
             context={
                 "subject": "Pagamento recebido",

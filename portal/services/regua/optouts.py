@@ -15,7 +15,7 @@ from portal.core import DbSession
 from portal.core.audit import record_event
 from portal.core.context import Actor
 from portal.domain.regua_copy import Channel
-from portal.models import Debtor, OptOutSource, ReminderMessage, ReminderOptOut
+from portal.models import CreditorDebtor, Debtor, OptOutSource, ReminderMessage, ReminderOptOut
 
 STOP_WORDS = frozenset({"sair", "parar", "pare", "cancelar", "stop", "descadastrar"})
 
@@ -98,7 +98,8 @@ def opt_out_by_phone(
     session: DbSession, phone: str, channel: Channel, *, actor: Actor, now: datetime
 ) -> int:
     """A SAIR reply from ``phone``: every debtor with that number stops getting ``channel``."""
-    debtors = list(session.scalars(sa.select(Debtor).where(Debtor.phone == phone)))
+    holders = sa.select(CreditorDebtor.debtor_id).where(CreditorDebtor.phone == phone)
+    debtors = list(session.scalars(sa.select(Debtor).where(Debtor.id.in_(holders))))
     message = last_message_to(session, [d.id for d in debtors], channel)
     count = 0
     for debtor in debtors:

@@ -18,7 +18,14 @@ from portal.domain.calendar import anbima_calendar
 from portal.domain.regua import Step, StopReason, idempotency_key, stop_reason, timeline
 from portal.domain.regua_copy import Channel
 from portal.domain.regua_hours import zone_for_phone
-from portal.models import Creditor, Debtor, PendingItem, ReguaVersion, ReminderMessage
+from portal.models import (
+    Creditor,
+    CreditorDebtor,
+    Debtor,
+    PendingItem,
+    ReguaVersion,
+    ReminderMessage,
+)
 from portal.services.regua.optouts import opted_out
 from portal.services.regua.rulers import ruler_of
 from portal.services.regua.texts import (
@@ -60,6 +67,10 @@ def preview_debtor(
 ) -> Preview:
     ruler = ruler_of(version)
     holidays = anbima_calendar().holidays
+    # The person as this company knows them (tenant isolation): its name and phone only.
+    contact = session.get(CreditorDebtor, (creditor.id, debtor.id))
+    first_name = contact.first_name if contact else ""
+    phone = contact.phone if contact else None
     items = session.scalars(
         sa.select(PendingItem)
         .where(PendingItem.creditor_id == creditor.id, PendingItem.debtor_id == debtor.id)
@@ -91,7 +102,7 @@ def preview_debtor(
                 state = "passed"
             variant = entry.step.variant_for(debtor.id)
             facts = MessageFacts(
-                debtor.first_name,
+                first_name,
                 creditor,
                 item.outstanding_principal_cents,
                 item.original_due_date,
@@ -109,4 +120,4 @@ def preview_debtor(
                 )
             )
         result.append(PreviewItem(item, stop, steps))
-    return Preview(debtor, zone_for_phone(debtor.phone), opted_out(session, debtor.id), result)
+    return Preview(debtor, zone_for_phone(phone), opted_out(session, debtor.id), result)

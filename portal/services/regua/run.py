@@ -38,6 +38,7 @@ from portal.domain.regua_hours import Caps, zone_for_phone
 from portal.models import (
     ActorType,
     Creditor,
+    CreditorDebtor,
     Debtor,
     ItemStatus,
     PendingItem,
@@ -145,16 +146,29 @@ def _load(
     # range reads the same rows as IN (…1000 ids…) without a thousand bound parameters.
     first, last = debtor_ids[0], debtor_ids[-1]
     wanted = set(debtor_ids)
-    debtors = {
-        row.id: _Contact(
-            row.id, row.phone, _channels(row.email, row.phone), row.access_blocked_at is not None
-        )
+    # Contact data belongs to each company's relationship with the person (tenant isolation):
+    # a debtor can be reached on a channel when some relationship holds it; each message is
+    # sent to the contact of its own item's company (send.py), never another company's.
+    blocked = {
+        row.id: row.access_blocked_at is not None
         for row in session.execute(
-            sa.select(Debtor.id, Debtor.phone, Debtor.email, Debtor.access_blocked_at).where(
-                Debtor.id.between(first, last)
-            )
+            sa.select(Debtor.id, Debtor.access_blocked_at).where(Debtor.id.between(first, last))
         )
         if row.id in wanted
+    }
+    phones: dict[int, str | None] = {}
+    channels: dict[int, frozenset[Channel]] = defaultdict(frozenset)
+    for row in session.execute(
+        sa.select(CreditorDebtor.debtor_id, CreditorDebtor.phone, CreditorDebtor.email)
+        .where(CreditorDebtor.debtor_id.between(first, last))
+        .order_by(CreditorDebtor.debtor_id, CreditorDebtor.creditor_id)
+    ):
+        if row.debtor_id in wanted:
+            phones.setdefault(row.debtor_id, row.phone)
+            channels[row.debtor_id] |= _channels(row.email, row.phone)
+    debtors = {
+        debtor_id: _Contact(debtor_id, phones.get(debtor_id), channels[debtor_id], is_blocked)
+        for debtor_id, is_blocked in blocked.items()
     }
     items: dict[int, list[ItemFacts]] = defaultdict(list)
     for item_id, creditor_id, debtor_id, due, status in session.execute(

@@ -24,6 +24,7 @@ from portal.domain.regua import Step
 from portal.domain.regua_copy import Channel
 from portal.models import (
     Creditor,
+    CreditorDebtor,
     Debtor,
     MessageStatus,
     PendingItem,
@@ -80,11 +81,11 @@ def record_outcome(
     emit(session, message.creditor_id, action, payload(message, item, item.debtor))
 
 
-def _send_email(debtor: Debtor, subject: str, body: str) -> tuple[str, str, str]:
+def _send_email(to: str, subject: str, body: str) -> tuple[str, str, str]:
     config = current_app.config
     email = compose_email(
         sender=config["MAIL_FROM"],
-        to=debtor.email or "",
+        to=to,
         subject=subject,
         text=body + "\n",
         reply_to=config["MAIL_REPLY_TO"],
@@ -97,12 +98,12 @@ def _send_email(debtor: Debtor, subject: str, body: str) -> tuple[str, str, str]
 
 
 def _send_text(
-    channel: Channel, debtor: Debtor, body: str, template: str | None, params: tuple[str, ...]
+    channel: Channel, to_phone: str, body: str, template: str | None, params: tuple[str, ...]
 ) -> tuple[str, str, str]:
     provider = current_app.extensions["text_provider"]
     receipt = provider.send_message(
         channel=channel.value,
-        to_phone=debtor.phone or "",
+        to_phone=to_phone,
         text=body,
         template=template,
         parameters=params,
@@ -120,10 +121,13 @@ def send_reserved(
     creditor = session.get(Creditor, message.creditor_id)
     assert item is not None and step_row is not None and creditor is not None  # noqa: S101
     debtor = item.debtor
+    # The person as this item's company knows them: its name and its contact, never another
+    # company's (tenant isolation).
+    contact = session.get(CreditorDebtor, (creditor.id, debtor.id))
     step: Step = step_of(step_row)
     channel = step.channel
     facts = MessageFacts(
-        first_name=debtor.first_name,
+        first_name=contact.first_name if contact else "",
         creditor=creditor,
         amount_cents=item.outstanding_principal_cents,
         due_date=item.original_due_date,
@@ -132,12 +136,13 @@ def send_reserved(
     )
     try:
         rendered = render_reminder(channel, step.text_for(message.variant), facts)
+        to = (contact.email if channel == Channel.EMAIL else contact.phone) if contact else None
+        if not to:
+            raise ValueError(f"no {channel.value} contact for this company's relationship")
         if channel == Channel.EMAIL:
-            result = _send_email(debtor, rendered.subject or "", rendered.body)
+            result = _send_email(to, rendered.subject or "", rendered.body)
         else:
-            result = _send_text(
-                channel, debtor, rendered.body, rendered.template, rendered.parameters
-            )
+            result = _send_text(channel, to, rendered.body, rendered.template, rendered.parameters)
     except (CannotRender, EmailError, TextMessageError, ValueError) as exc:
         message.status = MessageStatus.FAILED
         message.failed_at = now

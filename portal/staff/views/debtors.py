@@ -20,7 +20,14 @@ from portal.core.uow import unit_of_work
 from portal.extensions import db
 from portal.http import request_actor
 from portal.log import scrub
-from portal.models import AccessLink, Channel, Creditor, Debtor, LinkPurpose, StaffRole
+from portal.models import (
+    AccessLink,
+    Channel,
+    Creditor,
+    CreditorDebtor,
+    Debtor,
+    StaffRole,
+)
 from portal.services.access import (
     issue_reminder_link,
     link_message,
@@ -30,6 +37,7 @@ from portal.services.access import (
 from portal.services.backoffice import (
     agreements_in_scope,
     can_staff_cancel,
+    contacts_in_scope,
     creditors_for,
     debtor_in_scope,
     items_in_scope,
@@ -58,9 +66,13 @@ def search() -> str:
 
 
 def debtor_or_404(debtor_id: int) -> Debtor:
+    """The debtor, with ``g.debtor_contacts``: the person as each of the staff member's
+    companies knows them (``g.debtor_name`` is the first one's name)."""
     debtor = debtor_in_scope(db.session, g.staff, debtor_id)
     if debtor is None:
         abort(404)
+    g.debtor_contacts = contacts_in_scope(db.session, g.staff, debtor.id)
+    g.debtor_name = g.debtor_contacts[0].name if g.debtor_contacts else debtor.document_masked
     return debtor
 
 
@@ -71,14 +83,19 @@ def mask_phone(phone: str | None) -> str | None:
     return f"({phone[3:5]}) *****-{phone[-4:]}"
 
 
-def _issue_form(debtor: Debtor, creditors: list[Creditor]) -> IssueLinkForm:
+def _issue_form(creditors: list[Creditor]) -> IssueLinkForm:
+    """Only the staff member's companies that know the debtor; e-mail only if one has it."""
     form = IssueLinkForm()
     form.creditor_id.choices = [SelectChoice(c.id, c.display_name) for c in creditors]
     if form.days.data is None:
         form.days.data = current_app.config["ACCESS_LINK_DEFAULT_DAYS"]
-    if not debtor.email:
+    if not any(contact.email for contact in g.debtor_contacts):
         form.channel.choices = [c for c in form.channel.choices if c.value != "email"]
     return form
+
+
+def _contact_for(creditor_id: int) -> CreditorDebtor | None:
+    return next((c for c in g.debtor_contacts if c.creditor_id == creditor_id), None)
 
 
 def _links(debtor: Debtor) -> list[AccessLink]:
@@ -90,11 +107,8 @@ def _links(debtor: Debtor) -> list[AccessLink]:
         .limit(50)
     )
     if scope is not None:
-        statement = statement.where(
-            sa.or_(
-                AccessLink.creditor_id.in_(scope or {-1}), AccessLink.purpose == LinkPurpose.MAGIC
-            )
-        )
+        # Only links for the staff member's companies: a magic link may open others too.
+        statement = statement.where(AccessLink.creditor_id.in_(scope or {-1}))
     return list(db.session.scalars(statement))
 
 
@@ -136,12 +150,18 @@ def render_debtor_page(
         labels=labels,
         can_cancel=can_staff_cancel,
         now=now_utc(),
-        form=form or _issue_form(debtor, creditors),
+        form=form or _issue_form(creditors),
         note_form=note_form or _note_form(creditors),
         confirm=ConfirmForm(),
         max_days=current_app.config["ACCESS_LINK_MAX_DAYS"],
-        masked_email=scrub(debtor.email) if debtor.email else None,
-        masked_phone=mask_phone(debtor.phone),
+        contacts=[
+            (
+                contact.creditor.display_name,
+                scrub(contact.email) if contact.email else None,
+                mask_phone(contact.phone),
+            )
+            for contact in g.debtor_contacts
+        ],
         error=error,
     ), status
 
@@ -157,15 +177,19 @@ def show(debtor_id: int) -> tuple[str, int]:
 def issue(debtor_id: int) -> tuple[str, int]:
     """Shows the link once, in this response only; it is never stored or shown again."""
     debtor = debtor_or_404(debtor_id)
-    creditors = creditors_for(db.session, g.staff, debtor.id)
-    form = _issue_form(debtor, creditors)
+    creditors = creditors_for(db.session, g.staff, debtor.id)  # within scope only
+    form = _issue_form(creditors)
     max_days = current_app.config["ACCESS_LINK_MAX_DAYS"]
     if not form.validate_on_submit() or form.days.data > max_days:
         if form.days.data and form.days.data > max_days:
             form.days.errors = [_("No máximo %(n)s dias.", n=max_days)]
         return render_debtor_page(debtor, form=form, status=400)
     creditor = next(c for c in creditors if c.id == form.creditor_id.data)
+    contact = _contact_for(creditor.id)
     channel = Channel(form.channel.data)
+    if contact is None or (channel == Channel.EMAIL and not contact.email):
+        form.channel.errors = [_("Esta empresa não tem o e-mail do devedor.")]
+        return render_debtor_page(debtor, form=form, status=400)
     with unit_of_work(db.session):
         link, token = issue_reminder_link(
             db.session,
@@ -181,10 +205,10 @@ def issue(debtor_id: int) -> tuple[str, int]:
         if channel == Channel.EMAIL:
             queue_email(
                 db.session,
-                to=str(debtor.email),
+                to=str(contact.email),
                 template="access_link",
                 context={
-                    "first_name": debtor.first_name,
+                    "first_name": contact.first_name,
                     "creditor": creditor.display_name,
                     "creditor_legal_name": creditor.legal_name,
                     "creditor_cnpj": creditor.cnpj_formatted,
@@ -197,12 +221,16 @@ def issue(debtor_id: int) -> tuple[str, int]:
             "staff/debtors/link-issued.html",
             debtor=debtor,
             link=link,
-            sent_to=scrub(str(debtor.email)),
+            sent_to=scrub(str(contact.email)),
             url=None,
             message=None,
         ), 201
     message = link_message(
-        channel.value, debtor=debtor, creditor=creditor, url=url, expires_at=link.expires_at
+        channel.value,
+        first_name=contact.first_name,
+        creditor=creditor,
+        url=url,
+        expires_at=link.expires_at,
     )
     return render_template(
         "staff/debtors/link-issued.html",

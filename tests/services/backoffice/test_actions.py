@@ -35,7 +35,7 @@ from portal.services.backoffice import (
 )
 from portal.services.negotiation import record_payment
 from tests.access_helpers import events, make_staff
-from tests.factories import create_creditor, create_pending_item
+from tests.factories import contact_of, create_creditor, create_pending_item
 from tests.journey_helpers import debt_world, make_agreement
 from tests.smtp_server import SmtpServer
 
@@ -70,7 +70,7 @@ def test_staff_cancel_reopens_items_and_credits_what_was_paid(
     db.session.commit()
     message = smtp_server.wait_for(before + 1)[-1]
     assert message["Subject"] == f"Acordo nº {agreement.id} cancelado"
-    assert message["To"] == world.debtor.email
+    assert message["To"] == contact_of(world.debtor).email
     text = message.get_body(("plain",)).get_content()
     assert "O cancelamento foi feito pela empresa" in text
     assert "Se você não pediu" not in text

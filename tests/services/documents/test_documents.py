@@ -43,7 +43,7 @@ from portal.services.documents.records import (
 from portal.services.documents.render import auth_method_words, phone_br
 from portal.services.documents.tasks import render_document as render_task
 from tests.agreement_factories import complete_agreement, create_agreement, pay_installment
-from tests.factories import create_debtor
+from tests.factories import contact_of, create_debtor
 
 
 class CountingRenderer:
@@ -464,7 +464,12 @@ def test_verification_shows_no_debtor_data(counting: CountingRenderer) -> None:
     assert view.offer_digest == agreement.evidence.offer_digest
     debtor = agreement.debtor
     shown = " ".join(str(getattr(view, f.name)) for f in fields(view))
-    for secret in (debtor.name, debtor.document, format_cpf(debtor.document), debtor.email):
+    for secret in (
+        contact_of(debtor).name,
+        debtor.document,
+        format_cpf(debtor.document),
+        contact_of(debtor).email,
+    ):
         assert secret and secret not in shown
     assert debtor.document[3:9] not in shown
 

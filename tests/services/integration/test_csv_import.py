@@ -18,6 +18,7 @@ from portal.models import (
     ActorType,
     AuditEvent,
     Creditor,
+    CreditorDebtor,
     Debtor,
     ImportJob,
     ImportStatus,
@@ -75,6 +76,16 @@ def run(
     return found
 
 
+def contact(creditor_id: int, document: str) -> CreditorDebtor | None:
+    """The person as the importing company has them (the import writes nothing else)."""
+    db.session.expire_all()
+    return db.session.scalar(
+        sa.select(CreditorDebtor)
+        .join(Debtor, Debtor.id == CreditorDebtor.debtor_id)
+        .where(Debtor.document == document, CreditorDebtor.creditor_id == creditor_id)
+    )
+
+
 def actions() -> list[str]:
     return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
 
@@ -82,7 +93,14 @@ def actions() -> list[str]:
 def snapshot() -> list[tuple[object, ...]]:
     db.session.expire_all()
     debtors = db.session.execute(
-        sa.select(Debtor.document, Debtor.name, Debtor.email, Debtor.phone, Debtor.birth_date)
+        sa.select(
+            Debtor.document,
+            CreditorDebtor.creditor_id,
+            CreditorDebtor.name,
+            CreditorDebtor.email,
+            CreditorDebtor.phone,
+            CreditorDebtor.birth_date,
+        ).join(CreditorDebtor, CreditorDebtor.debtor_id == Debtor.id)
     ).all()
     items = db.session.execute(
         sa.select(
@@ -111,13 +129,13 @@ def test_bad_rows_give_exactly_the_expected_report(app: Flask, creditor: Credito
     assert (job.updated_rows, job.unchanged_rows, job.percent) == (0, 0, 100)
     assert job.content is None, "the uploaded file is not kept once imported"
     assert job.started_at is not None and job.finished_at is not None
-    maria = db.session.scalar(sa.select(Debtor).where(Debtor.document == "52998224725"))
+    maria = contact(creditor.id, "52998224725")
     assert maria is not None and maria.phone == "+5511987654321"
     item = db.session.scalar(
         sa.select(PendingItem).where(PendingItem.external_reference == "NF-1001")
     )
     assert item is not None and item.original_amount_cents == 123_456
-    assert item.original_due_date == date(2025, 3, 5) and item.debtor_id == maria.id
+    assert item.original_due_date == date(2025, 3, 5) and item.debtor_id == maria.debtor_id
     assert actions() == ["import.queued", "debtors.upserted", "items.upserted", "import.finished"]
     finished = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "import.finished")
@@ -142,7 +160,7 @@ def test_latin1_and_utf8_bom_files(app: Flask, creditor: Creditor) -> None:
     bom = run(app, creditor.id, fixture("utf8_bom.csv"))
     assert (latin.created_rows, latin.error_rows, bom.created_rows, bom.error_rows) == (2, 0, 1, 0)
     assert latin.error_report is None
-    names = set(db.session.scalars(sa.select(Debtor.name)))
+    names = set(db.session.scalars(sa.select(CreditorDebtor.name)))
     assert names == {"João da Conceição", "Antônia Sá", "José Araújo"}
     descriptions = set(db.session.scalars(sa.select(PendingItem.description)))
     assert "Prestação de março" in descriptions and "Mensalidade de agosto" in descriptions
@@ -158,7 +176,7 @@ def test_corrections_count_as_updated(app: Flask, creditor: Creditor) -> None:
     assert (job.created_rows, job.updated_rows, job.unchanged_rows) == (0, 1, 0)
     job = run(app, creditor.id, (HEADER + email.replace("10,00", "12,00")).encode())
     assert (job.updated_rows, job.unchanged_rows) == (1, 0), "a debtor's change counts too"
-    debtor = db.session.scalar(sa.select(Debtor).where(Debtor.document == document))
+    debtor = contact(creditor.id, document)
     assert debtor is not None and debtor.email == "ana.lima@example.com"
 
 
@@ -197,7 +215,7 @@ def test_one_debtor_over_several_batches_is_merged_and_stable(
     ).encode()
     for size in (1, 3):
         run(app, creditor.id, content, batch_size=size)
-    debtor = db.session.scalar(sa.select(Debtor).where(Debtor.document == document))
+    debtor = contact(creditor.id, document)
     assert debtor is not None
     assert (debtor.email, debtor.phone) == ("ana@example.com", "+5541999990000")
     again = run(app, creditor.id, content, batch_size=2)
@@ -216,8 +234,8 @@ def test_items_the_portfolio_refuses_go_to_the_report(app: Flask, creditor: Cred
     db.session.commit()
     content = (
         HEADER
-        + f"{owner.document};{owner.name};;;LOCKED-1;Outra;99,00;01/05/2025\n"
-        + f"{other.document};{other.name};;;OWNED-1;Fatura de teste;123,45;10/09/2026\n"
+        + f"{owner.document};Dona;;;LOCKED-1;Outra;99,00;01/05/2025\n"
+        + f"{other.document};Outra Pessoa;;;OWNED-1;Fatura de teste;123,45;10/09/2026\n"
     ).encode()
     job = run(app, creditor.id, content)
     assert job.error_report == (

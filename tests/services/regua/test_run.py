@@ -22,7 +22,7 @@ from portal.models import (
     ReminderMessage,
 )
 from portal.services.regua.optouts import opt_out
-from tests.factories import create_debtor
+from tests.factories import contact_of, create_debtor
 
 from .conftest import MONDAY, TUESDAY, at, company, item_due, outbox, run
 
@@ -52,7 +52,7 @@ def test_a_due_step_is_sent_once_and_a_rerun_sends_nothing(ctx: Path) -> None:
         version.id,
     )
     [sms] = outbox(ctx)
-    assert sms.channel == "sms" and sms.to == item.debtor.phone
+    assert sms.channel == "sms" and sms.to == contact_of(item.debtor).phone
     link = db.session.get(AccessLink, message.access_link_id)
     assert link is not None and link.creditor_id == creditor.id
     from portal.adapters.email.outbox import get_outbox_message
