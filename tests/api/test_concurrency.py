@@ -20,7 +20,7 @@ from flask import Flask
 
 from portal.database import SQLITE_BUSY_TIMEOUT_SECONDS
 from portal.extensions import db
-from portal.models import Debtor
+from portal.models import CreditorDebtor
 from tests.api.conftest import Company, make_company
 from tests.conftest import make_test_app
 from tests.factories import next_cpf
@@ -91,7 +91,10 @@ def _post(app: Flask, company: Company, body: dict[str, Any], key: str) -> tuple
 def _debtors_named(app: Flask, name: str) -> int:
     with app.app_context():
         count = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Debtor).where(Debtor.name == name)
+            # the name lives in each company's relationship with the person (tenant isolation)
+            sa.select(sa.func.count(sa.distinct(CreditorDebtor.debtor_id))).where(
+                CreditorDebtor.name == name
+            )
         )
         db.session.remove()
     return int(count or 0)

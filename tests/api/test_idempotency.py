@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from portal.extensions import db
-from portal.models import AccessLink, Debtor, IdempotencyRecord
+from portal.models import AccessLink, CreditorDebtor, IdempotencyRecord
 from tests.api.conftest import Company, make_company
 from tests.factories import next_cpf
 
@@ -100,7 +100,7 @@ def test_concurrent_duplicates_create_one_resource(committed: Flask) -> None:
         thread.join()
     with committed.app_context():
         count = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Debtor).where(Debtor.name == "Concorrente Um")
+            sa.select(sa.func.count()).where(CreditorDebtor.name == "Concorrente Um")
         )
     assert count == 1
     assert {status for status, _ in results} == {201}
