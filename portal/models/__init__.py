@@ -38,6 +38,8 @@ from portal.models.payment import (
     EventSequence,
     OutboxEvent,
     Payment,
+    PaymentCover,
+    PaymentKind,
     ProviderEventRecord,
     SandboxCharge,
 )
@@ -87,6 +89,8 @@ __all__ = [
     "OneTimeCode",
     "OutboxEvent",
     "Payment",
+    "PaymentCover",
+    "PaymentKind",
     "PendingItem",
     "PolicyVersion",
     "ProviderEventRecord",
