@@ -454,7 +454,9 @@ def test_verification_shows_no_debtor_data(counting: CountingRenderer) -> None:
         "issued_at",
         "agreement_state",
         "offer_digest",
+        "paid_cents",  # receipts only (issue 16): the amount, never who paid it
     }
+    assert view.paid_cents is None  # not a receipt
     assert view.creditor_legal_name == agreement.creditor.legal_name
     assert view.creditor_cnpj == agreement.creditor.cnpj_formatted
     assert view.kind is DocumentKind.TERMS
