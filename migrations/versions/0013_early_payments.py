@@ -5,7 +5,8 @@ the interest removed pro rata, and the installments it covers.
 ones, ``settlement`` of all that are left) and ``payments.discount_cents`` the interest it
 removed; ``payment_covers`` lists each covered installment with what was owed on it and the
 part of the payment booked to it; ``installments.discount_cents`` keeps the interest removed
-from an installment paid early. Existing rows are ordinary installment payments.
+from an installment paid early; ``documents.payment_id`` names the payment a receipt
+acknowledges. Existing rows are ordinary installment payments.
 
 Revision ID: 0013
 Revises: 0012
@@ -45,6 +46,12 @@ def upgrade():
     with op.batch_alter_table('installments', schema=None) as batch_op:
         batch_op.alter_column('discount_cents', server_default=None)
 
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('payment_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_documents_payment_id_payments'), 'payments', ['payment_id'], ['id']
+        )
+
     op.create_table('payment_covers',
     sa.Column('payment_id', sa.Integer(), nullable=False),
     sa.Column('installment_id', sa.Integer(), nullable=False),
@@ -64,6 +71,9 @@ def downgrade():
     with op.batch_alter_table('payment_covers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_covers_installment_id'))
     op.drop_table('payment_covers')
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_documents_payment_id_payments'), type_='foreignkey')
+        batch_op.drop_column('payment_id')
     with op.batch_alter_table('installments', schema=None) as batch_op:
         batch_op.drop_constraint('discount_non_negative', type_='check')
         batch_op.drop_column('discount_cents')

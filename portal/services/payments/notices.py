@@ -73,10 +73,10 @@ def _numbers_in_words(numbers: Sequence[int]) -> str:
 def after_success(
     session: DbSession, payment: Payment, installment: Installment, credits: Sequence[Credit]
 ) -> None:
-    """The receipt (one per payment, filed under its first installment), the company's
-    ``payment.succeeded`` event and the debtor's e-mail."""
+    """The receipt (naming the payment, filed under the first installment it paid), the
+    company's ``payment.succeeded`` event and the debtor's e-mail."""
     agreement = installment.agreement
-    queue_document(session, agreement, DocumentKind.RECEIPT, installment)
+    queue_document(session, agreement, DocumentKind.RECEIPT, credits[0].installment, payment)
     facts = early_details(payment, credits)
     emit(
         session,

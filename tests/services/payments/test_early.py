@@ -348,3 +348,40 @@ def test_covers_are_kept_with_the_attempt(app: Flask) -> None:
     assert sum(r.amount_cents for r in rows) == payment.amount_cents
     assert sum(r.owed_cents - r.amount_cents for r in rows) == payment.discount_cents
     assert payment.installment_numbers == [1, 2, 3]
+
+
+def test_the_receipt_says_it_was_an_early_payment_and_what_it_covered(app: Flask) -> None:
+    from bs4 import BeautifulSoup
+
+    from portal.core.formatting import brl
+    from portal.services.documents import render_html, verify
+
+    agreement, _anchor = _agreement(payments=5)
+    _pay_the_entrada(agreement)
+    when, day = _month_later(10)
+    quote = early_quote(agreement, "prepayment", 2, day)
+    payment = start_early_payment(
+        db.session, agreement.id, "prepayment", 2, "pix", actor=SYSTEM, now=when
+    )
+    db.session.commit()
+    _process(_paid_event(payment, "evt_receipt", when), when)
+    receipt = db.session.scalars(sa.select(Document).where(Document.payment_id == payment.id)).one()
+    assert (receipt.kind, receipt.installment_id) == ("receipt", quote.covered[0].installment_id)
+    text = BeautifulSoup(render_html(receipt, when), "html.parser").get_text(" ", strip=True)
+    assert "declara ter recebido o pagamento antecipado" in text
+    assert "art. 52, § 2º" in text
+    assert "Antecipação de parcelas" in text
+    assert f"Valor pago {brl(quote.amount_cents)}" in text
+    assert f"Desconto de juros {brl(quote.discount_cents)}" in text
+    for covered in quote.covered:
+        row = (
+            f"Parcela {covered.number} de 4 {covered.due_date:%d/%m/%Y} "
+            f"{brl(covered.owed_cents)} {brl(covered.discount_cents)} {brl(covered.amount_cents)}"
+        )
+        assert row in text
+    assert "Parcela 1 de 4" not in text and "Parcela 2 de 4" not in text
+    # What remains is the two installments not covered, at face value.
+    left = sum(i.amount_cents for i in agreement.installments if i.number in (1, 2))
+    assert f"Saldo restante do acordo {brl(left)}" in text
+    view = verify(db.session, receipt.verification_code)
+    assert view is not None and view.paid_cents == quote.amount_cents
