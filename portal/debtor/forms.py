@@ -12,7 +12,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.forms import MoneyField
@@ -109,3 +109,29 @@ class CancelForm(FlaskForm):
         _l("Entendo que as pendências voltam a ficar em aberto."),
         validators=[DataRequired(_l("Marque para confirmar o cancelamento."))],
     )
+
+
+class SettleForm(FlaskForm):
+    """Paying early ("Quitar agora"): only the method, from the button pressed. The amount is
+    never a field: the server computes it from the agreement."""
+
+    metodo = StringField(
+        validators=[AnyOf(("pix", "card"), message=_l("Escolha como pagar: Pix ou cartão."))]
+    )
+
+
+class PrepayForm(SettleForm):
+    """ "Antecipar parcelas": how many of the last installments, among ``allowed`` (set by the
+    view from today's quotes), and the method."""
+
+    parcelas = StringField(_l("Quantas parcelas antecipar"))
+    allowed: range = range(0)
+
+    def validate_parcelas(self, field: StringField) -> None:
+        raw = (field.data or "").strip()
+        if not raw.isdigit() or int(raw) not in self.allowed:
+            raise ValidationError(_l("Escolha uma das opções de parcelas."))
+
+    @property
+    def count(self) -> int:
+        return int((self.parcelas.data or "0").strip())
