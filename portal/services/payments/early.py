@@ -5,7 +5,9 @@ removed pro rata on the schedule's own day count (``portal.domain.payoff``).
 A quote is computed here, on the server, from the agreement as it stands: the plan's rate and
 the schedule's anchor come from the accepted offer (frozen in the evidence), the installments
 from their rows. Nothing about the amount comes from the page. A quote holds for the day it
-is made (``valid_on``): the next day less interest is left to remove. Paying it opens one
+is made (``valid_on``): the next day less interest is left to remove (a code opened late in
+the day and paid after midnight keeps its amount: the debtor is never charged for the
+provider's minutes). Paying it opens one
 attempt covering the installments (``PaymentKind.PREPAYMENT`` or ``SETTLEMENT``), with the part
 of the payment booked to each (``PaymentCover``), by Pix or card like any installment; any
 other open attempt on those installments is closed first. The success is applied by
