@@ -3,10 +3,9 @@
 * Every provider event is stored under its UNIQUE id in the same transaction as its effect
   (:func:`process_event`), so a redelivery changes nothing.
 * The installment row (every covered one, for an early payment: ``covers.py``) is locked
-  while money is applied; amount and currency must be what we
-  asked for (else the money is held and flagged); a success after a local expiry is applied
-  and flagged; money beyond what is due is refunded: the sum of net payments never exceeds
-  the due. Requirements: docs/requirements.md §C (scenarios 16–30)."""
+  while money is applied; amount and currency must be what we asked for (else the money is
+  held and flagged); a success after a local expiry is applied and flagged; money beyond
+  what is due is refunded: the sum of net payments never exceeds the due. Requirements: docs/requirements.md §C (scenarios 16–30)."""
 
 from __future__ import annotations
 
