@@ -242,6 +242,16 @@ def test_settling_now_pays_everything_once_and_tells_the_company(app: Flask) -> 
     ).all()
     assert sorted(a.details["number"] for a in paid_audits) == [0, 1, 2, 3]
     assert sum(a.details.get("discount_cents", 0) for a in paid_audits) == quote.discount_cents
+    # The debtor's e-mail says it was early, what it settled and what it saved.
+    from portal.adapters.email.outbox import get_outbox_message, list_outbox
+    from portal.core.formatting import brl
+
+    outbox = app.config["DEV_OUTBOX_DIR"]
+    texts = [get_outbox_message(outbox, e.key).text for e in list_outbox(outbox)]
+    mail = next(t for t in texts if f"O pagamento antecipado do acordo nº {agreement.id} com" in t)
+    words = " ".join(mail.split())  # lines may wrap anywhere (and R$ keeps no NBSP here)
+    assert "quitou a parcela 1, a parcela 2 e a parcela 3." in words
+    assert f"você economizou {' '.join(brl(quote.discount_cents).split())}" in words
 
 
 def test_prepaying_leaves_the_next_installments_to_pay(app: Flask) -> None:
