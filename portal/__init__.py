@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import database  # noqa: F401  (registers the SQLite engine events)
 from portal.config import ConfigError, load_settings
+from portal.core import clock
 from portal.database import engine_options
 from portal.extensions import babel, csrf, db, migrate
 from portal.i18n import select_locale
@@ -47,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["WTF_CSRF_TIME_LIMIT"] = 3600
 
     configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+    _set_clock(app)
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -56,6 +59,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     return app
+
+
+def _set_clock(app: Flask) -> None:
+    """Apply ``CLOCK_OFFSET_DAYS`` (development and tests only; refused in production, also
+    when it comes from ``config`` overrides rather than the environment)."""
+    days = int(app.config.get("CLOCK_OFFSET_DAYS") or 0)
+    if days and app.config["PORTAL_ENV"] == "production":
+        raise SystemExit("configuration error: CLOCK_OFFSET_DAYS is for development only")
+    clock.set_offset(timedelta(days=days))
+    if days:
+        app.logger.warning("the clock is shifted by %s days (CLOCK_OFFSET_DAYS)", days)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -322,6 +322,18 @@ def _integration(env: Mapping[str, str], mode: str) -> dict[str, Any]:
     }
 
 
+def _clock(env: Mapping[str, str], mode: str) -> dict[str, Any]:
+    """``CLOCK_OFFSET_DAYS`` shifts the app's clock by whole days, for browser tests and demos
+    that must come back "a month later"; production always reads the real clock."""
+    raw = env.get("CLOCK_OFFSET_DAYS", "").strip()
+    if raw and mode == "production":
+        raise ConfigError(
+            "CLOCK_OFFSET_DAYS is for development and tests only; unset it in production "
+            "(due dates, payments and documents follow the real clock)"
+        )
+    return {"CLOCK_OFFSET_DAYS": _int("CLOCK_OFFSET_DAYS", raw or "0", minimum=-3660, maximum=3660)}
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, *, instance_path: Path | None = None
 ) -> dict[str, Any]:
@@ -375,6 +387,7 @@ def load_settings(
     settings.update(_payments(env, mode))
     settings.update(_integration(env, mode))
     settings.update(_text_messaging(env, mode))
+    settings.update(_clock(env, mode))
     if production and settings["SESSION_COOKIE_SECURE"] is False:
         raise ConfigError("SESSION_COOKIE_SECURE cannot be false in production")
     return settings

@@ -111,6 +111,8 @@ def test_production_refuses_to_start_without(name: str) -> None:
         ({"PAYMENT_PROVIDER": "paypal"}, "PAYMENT_PROVIDER"),
         ({"STRIPE_SECRET_KEY": "pk_live_x"}, "STRIPE_SECRET_KEY"),
         ({"PIX_EXPIRY_MINUTES": "1"}, "PIX_EXPIRY_MINUTES"),
+        ({"CLOCK_OFFSET_DAYS": "30"}, "CLOCK_OFFSET_DAYS"),
+        ({"CLOCK_OFFSET_DAYS": "0"}, "CLOCK_OFFSET_DAYS"),
     ],
 )
 def test_invalid_values_are_named(overrides: dict[str, str], names: str) -> None:
@@ -170,3 +172,30 @@ def test_the_provider_sends_its_calls_to_the_api_base() -> None:
     with pytest.raises(Exception):  # noqa: B017 - unknown id; only the address matters
         provider.retrieve("pi_123")
     assert fake.calls[0].url.startswith("http://127.0.0.1:8129/v1/payment_intents/pi_123")
+
+
+def test_the_clock_can_be_shifted_only_outside_production(tmp_path: Path) -> None:
+    assert load_settings({}, instance_path=tmp_path)["CLOCK_OFFSET_DAYS"] == 0
+    shifted = load_settings({"CLOCK_OFFSET_DAYS": " -31 "}, instance_path=tmp_path)
+    assert shifted["CLOCK_OFFSET_DAYS"] == -31
+    with pytest.raises(ConfigError, match="CLOCK_OFFSET_DAYS must be a whole number"):
+        load_settings({"CLOCK_OFFSET_DAYS": "1.5"}, instance_path=tmp_path)
+    with pytest.raises(ConfigError, match="CLOCK_OFFSET_DAYS must be between"):
+        load_settings({"CLOCK_OFFSET_DAYS": "99999"}, instance_path=tmp_path)
+
+
+def test_create_app_applies_the_shift_and_refuses_it_in_production(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from portal.core.clock import now_utc, offset
+
+    base = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}"}
+    try:
+        create_app({**base, "CLOCK_OFFSET_DAYS": 31})
+        assert offset() == timedelta(days=31)
+        assert now_utc() - datetime.now(UTC) > timedelta(days=30, hours=23)
+        with pytest.raises(SystemExit, match="CLOCK_OFFSET_DAYS is for development only"):
+            create_app({**base, "CLOCK_OFFSET_DAYS": 31, "PORTAL_ENV": "production"})
+    finally:
+        create_app(base)
+    assert offset() == timedelta(0)

@@ -51,6 +51,7 @@ def agreement(row: Agreement) -> schemas.AgreementOut:
                 due_date=i.due_date,
                 amount_cents=i.amount_cents,
                 paid_cents=i.paid_cents,
+                discount_cents=i.discount_cents,
                 status=i.status,  # type: ignore[arg-type]
                 paid_at=i.paid_at,
             )
@@ -67,9 +68,12 @@ def payment(row: Payment) -> schemas.PaymentOut:
         id=row.id,
         agreement_id=row.agreement_id,
         installment_number=row.installment.number,
+        kind=row.kind,  # type: ignore[arg-type]
+        installment_numbers=row.installment_numbers,
         method=row.method,  # type: ignore[arg-type]
         status=row.status,
         amount_cents=row.amount_cents,
+        discount_cents=row.discount_cents,
         applied_cents=row.applied_cents,
         refunded_cents=row.refunded_cents,
         succeeded_at=row.succeeded_at,

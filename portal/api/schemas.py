@@ -153,6 +153,7 @@ class InstallmentOut(BaseModel):
     due_date: date
     amount_cents: int
     paid_cents: int
+    discount_cents: int = Field(description="Interest removed when it was paid early")
     status: Literal["pending", "paid", "cancelled"]
     paid_at: datetime | None
 
@@ -180,10 +181,15 @@ class AgreementList(BaseModel):
 class PaymentOut(BaseModel):
     id: int
     agreement_id: int
-    installment_number: int
+    installment_number: int = Field(description="The first installment it pays")
+    kind: Literal["installment", "prepayment", "settlement"] = Field(
+        description="One installment, the last ones paid early, or all that were left"
+    )
+    installment_numbers: list[int] = Field(description="Every installment it pays")
     method: Literal["pix", "card"]
     status: str
     amount_cents: int
+    discount_cents: int = Field(description="Interest removed by paying early")
     applied_cents: int
     refunded_cents: int
     succeeded_at: datetime | None

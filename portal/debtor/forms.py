@@ -16,7 +16,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.domain.documents import InvalidDocument, normalise_cnpj
@@ -191,3 +191,29 @@ def identity_answer(method: str, form: Any) -> str:
     if method == "birth_date":
         return str(form.birth_date.data.isoformat())
     return str(form.digits.data).strip()
+
+
+class SettleForm(FlaskForm):
+    """Paying early ("Quitar agora"): only the method, from the button pressed. The amount is
+    never a field: the server computes it from the agreement."""
+
+    metodo = StringField(
+        validators=[AnyOf(("pix", "card"), message=_l("Escolha como pagar: Pix ou cartão."))]
+    )
+
+
+class PrepayForm(SettleForm):
+    """ "Antecipar parcelas": how many of the last installments, among ``allowed`` (set by the
+    view from today's quotes), and the method."""
+
+    parcelas = StringField(_l("Quantas parcelas antecipar"))
+    allowed: range = range(0)
+
+    def validate_parcelas(self, field: StringField) -> None:
+        raw = (field.data or "").strip()
+        if not raw.isdigit() or int(raw) not in self.allowed:
+            raise ValidationError(_l("Escolha uma das opções de parcelas."))
+
+    @property
+    def count(self) -> int:
+        return int((self.parcelas.data or "0").strip())

@@ -24,6 +24,9 @@ to within half a centavo, settling on the release day costs exactly the amount f
 9.962,82), and settling right after installment ``j`` costs the schedule's balance after ``j``
 within a centavo (the last installment's own rounding). With ``i = 0`` nothing is removed.
 
+A payment covering several installments is booked to each by :func:`shares`: the parts add
+up to the payoff exactly, each within a centavo of its ``PV_k``.
+
 Exact arithmetic: whole months are discounted with fractions; only the fraction of a month
 ``(1 + i)^f`` is irrational, evaluated with 50 significant digits (far below a centavo).
 """
@@ -84,30 +87,39 @@ def _checked(
     return sorted(checked), 1 + Fraction(rate) / 100
 
 
-def _payoff(chosen: list[tuple[int, int]], growth: Fraction, anchor: date, as_of: date) -> Payoff:
+def _present_values(
+    chosen: list[tuple[int, int]], growth: Fraction, anchor: date, as_of: date
+) -> list[Fraction]:
+    """``PV_k`` of each chosen installment on ``as_of``, exactly (the fraction of a month at
+    :data:`_PRECISION` significant digits)."""
     elapsed = months_elapsed(anchor, as_of)
     whole = int(elapsed)
-    face = due = 0
-    discounted = Fraction(0)  # at the start of the current month
-    for number, amount in chosen:
-        face += amount
-        if number <= whole:
-            due += amount
-        else:
-            discounted += amount / growth ** (number - whole)
     part = elapsed - whole
+    factor = Fraction(1)
     if part:
         with localcontext() as context:
             context.prec = _PRECISION
-            factor = Decimal(growth.numerator) / Decimal(growth.denominator)
-            grown = (
-                Decimal(discounted.numerator)
-                / discounted.denominator
-                * factor ** (Decimal(part.numerator) / part.denominator)
-            )
-        discounted = Fraction(grown)
-    payoff = due + int((discounted + Fraction(1, 2)) // 1)
-    return Payoff(as_of, tuple(number for number, _ in chosen), face, payoff)
+            base = Decimal(growth.numerator) / Decimal(growth.denominator)
+            factor = Fraction(base ** (Decimal(part.numerator) / part.denominator))
+    return [
+        Fraction(amount) if number <= whole else amount / growth ** (number - whole) * factor
+        for number, amount in chosen
+    ]
+
+
+def _round(value: Fraction) -> int:
+    """Half-up to a whole centavo (``value`` is never negative)."""
+    return int((value + Fraction(1, 2)) // 1)
+
+
+def _payoff(chosen: list[tuple[int, int]], growth: Fraction, anchor: date, as_of: date) -> Payoff:
+    values = _present_values(chosen, growth, anchor, as_of)
+    return Payoff(
+        as_of,
+        tuple(number for number, _ in chosen),
+        sum(amount for _, amount in chosen),
+        _round(sum(values, Fraction(0))),
+    )
 
 
 def settlement(
@@ -137,3 +149,25 @@ def prepayment(
     if type(count) is not int or not 1 <= count <= len(chosen):
         raise InvalidAmount("count")
     return _payoff(chosen[-count:], growth, anchor, as_of)
+
+
+def shares(
+    owed: Sequence[tuple[int, int]], monthly_rate_pct: Decimal, anchor: date, as_of: date
+) -> tuple[int, ...]:
+    """Each installment's part of ``settlement(owed, …)``, in number order: its present value
+    in whole centavos, the parts adding up to the payoff exactly.
+
+    Every part is its ``PV_k`` rounded down, and the centavos the sum still needs go to the
+    largest remainders (ties to the later installment), so an installment at face value keeps
+    its face value and no part is off by a centavo or more. A payment covering several
+    installments is booked to each with these parts (what it paid, and the interest removed:
+    ``amount − part``). For a prepayment pass the installments it covers (the last ``count``).
+    """
+    chosen, growth = _checked(owed, monthly_rate_pct)
+    values = _present_values(chosen, growth, anchor, as_of)
+    parts = [value.numerator // value.denominator for value in values]
+    left = _round(sum(values, Fraction(0))) - sum(parts)
+    by_remainder = sorted(range(len(values)), key=lambda k: (values[k] - parts[k], k), reverse=True)
+    for k in by_remainder[:left]:
+        parts[k] += 1
+    return tuple(parts)

@@ -37,6 +37,8 @@ from portal.models.payment import (
     EventSequence,
     OutboxEvent,
     Payment,
+    PaymentCover,
+    PaymentKind,
     ProviderEventRecord,
     SandboxCharge,
 )
@@ -99,6 +101,8 @@ __all__ = [
     "OptOutSource",
     "OutboxEvent",
     "Payment",
+    "PaymentCover",
+    "PaymentKind",
     "PendingItem",
     "PendingTask",
     "PolicyVersion",

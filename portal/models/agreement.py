@@ -122,6 +122,7 @@ class Installment(Base):
         sa.UniqueConstraint("agreement_id", "number"),
         sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
         sa.CheckConstraint("paid_cents >= 0", name="paid_non_negative"),
+        sa.CheckConstraint("discount_cents >= 0", name="discount_non_negative"),
         sa.CheckConstraint("status IN ('pending', 'paid', 'cancelled')", name="status"),
         sa.Index("ix_installments_status_due", "status", "due_date"),
     )
@@ -133,6 +134,9 @@ class Installment(Base):
     amount_cents: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(10), default=InstallmentStatus.PENDING)
     paid_cents: Mapped[int] = mapped_column(default=0)
+    # The interest removed when it was paid early (CDC art. 52 §2): settled once
+    # paid + discount reaches the amount.
+    discount_cents: Mapped[int] = mapped_column(default=0)
     paid_at: Mapped[datetime | None]
 
     agreement: Mapped[Agreement] = relationship(back_populates="installments")
@@ -140,6 +144,11 @@ class Installment(Base):
     @property
     def is_paid(self) -> bool:
         return self.status == InstallmentStatus.PAID
+
+    @property
+    def open_cents(self) -> int:
+        """What is still owed on it: amount − paid − interest removed (never negative)."""
+        return max(0, self.amount_cents - self.paid_cents - self.discount_cents)
 
 
 class AgreementEvidence(Base):

@@ -40,6 +40,8 @@ class Document(Base):
     doc_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id"), index=True)
     installment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("installments.id"))
+    # Receipts: the payment acknowledged (filed under the first installment it paid).
+    payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payments.id"))
     kind: Mapped[str] = mapped_column(sa.String(10))
     # Printed on the document and encoded in its QR code: /verificar/<code>.
     verification_code: Mapped[str] = mapped_column(sa.String(16), unique=True)

@@ -16,14 +16,28 @@ from portal.models.base import Base, JSONType, TimestampMixin, utcnow
 _STATUSES = ", ".join(f"'{s.value}'" for s in PaymentStatus)
 
 
+class PaymentKind:
+    """What an attempt pays: the next installment, or several at once, early, with the
+    interest removed pro rata (CDC art. 52 §2): the last ones ("Antecipar parcelas") or all
+    that are left ("Quitar agora")."""
+
+    INSTALLMENT = "installment"
+    PREPAYMENT = "prepayment"
+    SETTLEMENT = "settlement"
+    EARLY = frozenset({PREPAYMENT, SETTLEMENT})
+
+
 class Payment(TimestampMixin, Base):
-    """One attempt to pay one installment, by Pix or card, through one provider."""
+    """One attempt to pay by Pix or card, through one provider: one installment, or several
+    paid early (``covers``; ``installment_id`` is then the first of them)."""
 
     __tablename__ = "payments"
     __table_args__ = (
         sa.CheckConstraint(f"status IN ({_STATUSES})", name="status"),
         sa.CheckConstraint("method IN ('pix', 'card')", name="method"),
+        sa.CheckConstraint("kind IN ('installment', 'prepayment', 'settlement')", name="kind"),
         sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
+        sa.CheckConstraint("discount_cents >= 0", name="discount_non_negative"),
         sa.CheckConstraint(
             "applied_cents >= 0 AND excess_cents >= 0 AND refunded_cents >= 0",
             name="non_negative",
@@ -37,6 +51,7 @@ class Payment(TimestampMixin, Base):
     agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id"), index=True)
     provider: Mapped[str] = mapped_column(sa.String(16))
     method: Mapped[str] = mapped_column(sa.String(8))
+    kind: Mapped[str] = mapped_column(sa.String(12), default=PaymentKind.INSTALLMENT)
     attempt: Mapped[int]
     # Derived from our ids, sent with every create call (requirements.md C8).
     idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
@@ -44,6 +59,8 @@ class Payment(TimestampMixin, Base):
     payment_intent_id: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
     status: Mapped[str] = mapped_column(sa.String(12), default=PaymentStatus.CREATED.value)
     amount_cents: Mapped[int]
+    # Early payments: the interest removed (the covered installments' face value − amount).
+    discount_cents: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(sa.String(3), default="brl")
     amount_received_cents: Mapped[int | None]
     applied_cents: Mapped[int] = mapped_column(default=0)
@@ -58,10 +75,48 @@ class Payment(TimestampMixin, Base):
 
     installment: Mapped[Installment] = relationship()
     agreement: Mapped[Agreement] = relationship()
+    covers: Mapped[list[PaymentCover]] = relationship(
+        back_populates="payment", order_by="PaymentCover.number"
+    )
 
     @property
     def payment_status(self) -> PaymentStatus:
         return PaymentStatus(self.status)
+
+    @property
+    def is_early(self) -> bool:
+        return self.kind in PaymentKind.EARLY
+
+    @property
+    def installment_numbers(self) -> list[int]:
+        """The installments this attempt pays, in order."""
+        return [c.number for c in self.covers] if self.is_early else [self.installment.number]
+
+
+class PaymentCover(Base):
+    """One installment an early payment pays, as quoted: what was still owed on it and the
+    part of the payment booked to it (its present value; ``owed − amount`` is the interest
+    removed). Written with the attempt, never changed."""
+
+    __tablename__ = "payment_covers"
+    __table_args__ = (
+        sa.CheckConstraint("amount_cents > 0 AND owed_cents >= amount_cents", name="amounts"),
+    )
+
+    payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"), primary_key=True)
+    installment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("installments.id"), primary_key=True, index=True
+    )
+    number: Mapped[int]
+    owed_cents: Mapped[int]
+    amount_cents: Mapped[int]
+
+    payment: Mapped[Payment] = relationship(back_populates="covers")
+    installment: Mapped[Installment] = relationship()
+
+    @property
+    def discount_cents(self) -> int:
+        return self.owed_cents - self.amount_cents
 
 
 class ProviderEventRecord(Base):

@@ -95,3 +95,39 @@ def test_bad_query_values(company: Company) -> None:
     assert company.get("/api/v1/agreements?cursor=%%%").status_code == 400
     assert company.get("/api/v1/payments?updated_since=ontem").status_code == 422
     assert company.get("/api/v1/payments?updated_since=2026-01-01T00:00:00").status_code == 400
+
+
+def test_an_early_payment_in_the_feeds(app: Flask) -> None:
+    from portal.services.payments import start_early_payment
+
+    world = debt_world(policy="horizonte", amounts=(150_000, 90_000), days_late=90)
+    owner = company_for(app, world.creditor)
+    agreement = make_agreement(world, payment_count=3)
+    _pay_first(app, agreement.id, agreement.installments[0].id)
+    later = now_utc() + timedelta(days=20)
+    with app.app_context():
+        payment = start_early_payment(
+            db.session, agreement.id, "settlement", None, "pix", actor=SYSTEM, now=later
+        )
+        db.session.commit()
+        reported = provider().simulate_success(str(payment.provider_ref), later).payment
+        reported = replace(
+            reported, status=PaymentStatus.SUCCEEDED, amount_received_cents=payment.amount_cents
+        )
+        process_event(
+            db.session,
+            "sandbox",
+            ProviderEvent("evt_api_early", "payment_intent.succeeded", later, reported),
+            now=later,
+        )
+        db.session.commit()
+        payment_id, discount = payment.id, payment.discount_cents
+    body = owner.get(f"/api/v1/payments/{payment_id}").json
+    assert body["kind"] == "settlement"
+    assert body["installment_numbers"] == [1, 2]
+    assert body["installment_number"] == 1
+    assert body["discount_cents"] == discount > 0
+    one = owner.get(f"/api/v1/agreements/{agreement.id}").json
+    assert one["state"] == "completed"
+    assert sum(i["discount_cents"] for i in one["installments"]) == discount
+    assert one["installments"][0]["discount_cents"] == 0  # the entrada, paid on time

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from portal.domain.calendar import add_months
 from portal.domain.errors import InvalidAmount
-from portal.domain.payoff import Payoff, months_elapsed, prepayment, settlement
+from portal.domain.payoff import Payoff, months_elapsed, prepayment, settlement, shares
 from portal.domain.price import price_schedule, smallest_level_payment_cents
 
 from .conftest import DOMAIN
@@ -58,7 +58,36 @@ def test_hand_checked_part_of_a_month() -> None:
     # 31 Jan, 16 days in): 1.010,00 / 1,01^(1 − 16/31) = 1.005,15… by hand.
     result = settlement([(1, 101_000)], Decimal(1), ANCHOR, date(2026, 1, 31))
     assert result.payoff_cents == 100_515
-    assert result.face_value_cents == 101_000
+
+
+def test_shares_book_the_payoff_to_each_installment() -> None:
+    # Installment 1 is due already (face value), 2 and 3 are discounted by hand:
+    # 1.010,00 / 1,01^(2 − 1 − 16/31) = 1.005,15…, 1.020,10 / 1,01^(3 − 1 − 16/31) = 1.005,15….
+    owed = [(3, 102_010), (1, 50_000), (2, 101_000)]
+    day = add_months(ANCHOR, 1) + (date(2026, 3, 3) - date(2026, 2, 15))  # 16 of 28 days
+    total = settlement(owed, Decimal(1), ANCHOR, day)
+    parts = shares(owed, Decimal(1), ANCHOR, day)
+    assert sum(parts) == total.payoff_cents
+    assert parts[0] == 50_000  # number order; the one at face value keeps its face value
+    exact = [Fraction(101_000) / Fraction(101, 100) ** (1 - Fraction(16, 28))]
+    exact.append(Fraction(102_010) / Fraction(101, 100) ** (2 - Fraction(16, 28)))
+    assert [abs(part - value) < 1 for part, value in zip(parts[1:], exact, strict=True)] == [
+        True,
+        True,
+    ]
+
+
+def test_shares_give_the_left_centavos_to_the_largest_remainders() -> None:
+    # Three 100,00 installments at 2 % on the release day are worth 98,0392…, 96,1168… and
+    # 94,2322… (by hand): 288,3883… → 288,39 in all, two centavos above the floors (288,37),
+    # which go to the two largest remainders (,92 and ,69), not to the smallest (,22).
+    owed = [(1, 10_000), (2, 10_000), (3, 10_000)]
+    assert shares(owed, Decimal(2), ANCHOR, ANCHOR) == (9_804, 9_612, 9_423)
+    assert settlement(owed, Decimal(2), ANCHOR, ANCHOR).payoff_cents == 28_839
+
+
+def test_shares_with_nothing_to_remove() -> None:
+    assert shares([(2, 500), (1, 700)], Decimal(0), ANCHOR, date(2026, 6, 1)) == (700, 500)
 
 
 @pytest.mark.parametrize(
@@ -158,3 +187,21 @@ def test_early_payment_is_between_the_balance_and_the_face_value(
     # Prepaying everything is settling; prepaying fewer costs no more.
     assert prepayment(owed, len(owed), pct, ANCHOR, on_time) == result
     assert prepayment(owed, 1, pct, ANCHOR, on_time).payoff_cents <= result.payoff_cents
+
+
+@DOMAIN
+@given(case=level_schedules(), paid=st.integers(0, 60), days=st.integers(0, 400))
+def test_shares_add_up_to_the_payoff(
+    case: tuple[tuple[int, ...], tuple[int, ...], Decimal], paid: int, days: int
+) -> None:
+    amounts, _balances, pct = case
+    owed = owed_from(amounts, min(paid, len(amounts) - 1))
+    day = date.fromordinal(ANCHOR.toordinal() + days)
+    parts = shares(owed, pct, ANCHOR, day)
+    result = settlement(owed, pct, ANCHOR, day)
+    assert sum(parts) == result.payoff_cents
+    elapsed = months_elapsed(ANCHOR, day)
+    for (number, amount), part in zip(owed, parts, strict=True):
+        assert 0 <= part <= amount
+        if number <= elapsed:  # due already: nothing to remove
+            assert part == amount

@@ -20,7 +20,7 @@ from portal.http import request_actor
 from portal.models import Agreement, Document, DocumentStatus
 from portal.services.access import Act, StepUp
 from portal.services.negotiation import can_cancel, cancel_by_debtor
-from portal.services.payments import next_payable
+from portal.services.payments import early_options, next_payable
 from portal.services.policies import policy_of
 
 
@@ -73,6 +73,7 @@ def agreement(agreement_id: int) -> str:
         can_cancel=can_cancel(agreement),
         any_late=any_late,
         payable=next_payable(agreement),
+        early=early_options(agreement, today),
         open_states={s.value for s in OPEN_STATES},
     )
 

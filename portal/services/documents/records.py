@@ -36,6 +36,7 @@ from portal.models import (
     DocumentKind,
     DocumentStatus,
     Installment,
+    Payment,
 )
 
 log = logging.getLogger(__name__)
@@ -134,8 +135,10 @@ def queue_document(
     agreement: Agreement,
     kind: DocumentKind | str,
     installment: Installment | None = None,
+    payment: Payment | None = None,
 ) -> Document:
-    """The document of ``kind`` for ``agreement`` (and ``installment``, for a receipt).
+    """The document of ``kind`` for ``agreement`` (and ``installment``, for a receipt, with
+    the ``payment`` it acknowledges when there is one).
 
     Creates a pending row and sends ``portal.render_document`` once ``session`` commits; if
     the row exists already, returns it and sends nothing. Two transactions racing for the
@@ -153,6 +156,7 @@ def queue_document(
         doc_key=key,
         agreement_id=agreement.id,
         installment_id=installment.id if installment else None,
+        payment_id=payment.id if payment is not None and kind is DocumentKind.RECEIPT else None,
         kind=kind.value,
         verification_code=normalise_code(code or "") or new_verification_code(),
         status=DocumentStatus.PENDING.value,
@@ -231,10 +235,36 @@ def verify(session: DbSession, code: str) -> VerificationView | None:
         issued_at=document.rendered_at or agreement.created_at,
         agreement_state=AgreementState(agreement.state),
         offer_digest=agreement.evidence.offer_digest,
-        paid_cents=next(
-            (i.paid_cents for i in agreement.installments if i.id == document.installment_id),
-            None,
-        ),
+        paid_cents=receipt_paid_cents(session, document),
+    )
+
+
+def receipt_payment(session: DbSession, document: Document) -> Payment | None:
+    """The payment a receipt acknowledges: its own, or (receipts written before they named
+    it) the latest that succeeded for its installment; ``None`` for a payment recorded by
+    staff."""
+    if document.payment_id is not None:
+        return session.get(Payment, document.payment_id)
+    if document.installment_id is None:
+        return None
+    return session.scalar(
+        sa.select(Payment)
+        .where(Payment.installment_id == document.installment_id, Payment.status == "succeeded")
+        .order_by(Payment.succeeded_at.desc(), Payment.id.desc())
+        .limit(1)
+    )
+
+
+def receipt_paid_cents(session: DbSession, document: Document) -> int | None:
+    """What a receipt acknowledges as paid (``None`` for other documents)."""
+    if document.kind != DocumentKind.RECEIPT:
+        return None
+    payment = receipt_payment(session, document)
+    if payment is not None and payment.is_early:
+        return payment.applied_cents
+    return next(
+        (i.paid_cents for i in document.agreement.installments if i.id == document.installment_id),
+        None,
     )
 
 

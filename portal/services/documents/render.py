@@ -37,9 +37,7 @@ from portal.models import (
     Document,
     DocumentKind,
     DocumentStatus,
-    Installment,
     InstallmentStatus,
-    Payment,
     PendingItem,
 )
 from portal.services.documents.records import (
@@ -48,6 +46,7 @@ from portal.services.documents.records import (
     RenderFailed,
     format_code,
     kind_label,
+    receipt_payment,
     verification_url,
 )
 from portal.services.policies import policy_of
@@ -169,36 +168,26 @@ def _terms_context(agreement: Agreement) -> dict[str, Any]:
     }
 
 
-def _payment_method(installment: Installment) -> str | None:
-    """How the installment was paid (the latest succeeded payment), in words; ``None`` if
-    unknown (no payment row, e.g. a payment recorded by staff)."""
-    session = object_session(installment)
-    if session is None:
-        return None
-    method = session.scalar(
-        sa.select(Payment.method)
-        .where(Payment.installment_id == installment.id, Payment.status == "succeeded")
-        .order_by(Payment.succeeded_at.desc(), Payment.id.desc())
-        .limit(1)
-    )
-    if method is None:
-        return None
-    return {"pix": "Pix", "card": _("Cartão")}.get(method, method)
-
-
 def _receipt_context(document: Document) -> dict[str, Any]:
     agreement = document.agreement
     installment = next(i for i in agreement.installments if i.id == document.installment_id)
     remaining = sum(
-        max(0, i.amount_cents - i.paid_cents)
-        for i in agreement.installments
-        if i.status != InstallmentStatus.CANCELLED
+        i.open_cents for i in agreement.installments if i.status != InstallmentStatus.CANCELLED
     )
+    session = object_session(document)
+    payment = receipt_payment(session, document) if session is not None else None
+    method = None
+    if payment is not None:
+        method = {"pix": "Pix", "card": _("Cartão")}.get(payment.method, payment.method)
+    early = payment is not None and payment.is_early
     return {
         "installment": installment,
         "installment_count": max(i.number for i in agreement.installments),
-        "method": _payment_method(installment),
+        "method": method,
         "remaining_cents": remaining,
+        "payment": payment,
+        "early": early,
+        "covers": list(payment.covers) if payment is not None and early else [],
     }
 
 

@@ -8,6 +8,7 @@ from portal.services.negotiation.acceptance import (
     find_by_acceptance_key,
 )
 from portal.services.negotiation.agreements import (
+    Credit,
     apply_due_transition,
     apply_trigger,
     can_cancel,
@@ -15,6 +16,7 @@ from portal.services.negotiation.agreements import (
     lock_agreement,
     open_agreements,
     record_payment,
+    record_payments,
 )
 from portal.services.negotiation.due import (
     run_due_transitions,
@@ -36,6 +38,7 @@ from portal.services.negotiation.pendencias import (
 __all__ = [
     "AcceptanceContext",
     "AcceptanceError",
+    "Credit",
     "NothingToNegotiate",
     "accept_offer",
     "apply_due_transition",
@@ -54,5 +57,6 @@ __all__ = [
     "open_agreements",
     "open_items",
     "record_payment",
+    "record_payments",
     "run_due_transitions",
 ]

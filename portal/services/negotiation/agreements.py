@@ -5,6 +5,8 @@ events leave after commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -169,6 +171,16 @@ def cancel_by_debtor(
     )
 
 
+@dataclass(frozen=True)
+class Credit:
+    """Money received for one installment; ``discount_cents`` is the interest removed when
+    it is paid early (CDC art. 52 §2), settled with it."""
+
+    installment: Installment
+    amount_cents: int
+    discount_cents: int = 0
+
+
 def record_payment(
     session: DbSession,
     installment: Installment,
@@ -182,25 +194,44 @@ def record_payment(
     The payments issue calls this after locking the installment row; amounts above what is
     due are the caller's to refund (never credited twice).
     """
-    if amount_cents <= 0:
-        raise ValueError("a payment must be positive")
-    installment.paid_cents += amount_cents
-    if installment.paid_cents >= installment.amount_cents:
-        installment.status = InstallmentStatus.PAID
-        installment.paid_at = paid_at
-    agreement = installment.agreement
-    record_event(
-        session,
-        actor,
-        "installment.paid" if installment.is_paid else "installment.part_paid",
-        subject=("installment", installment.id),
-        creditor_id=agreement.creditor_id,
-        details={
-            "agreement_id": agreement.id,
-            "number": installment.number,
-            "amount_cents": amount_cents,
-        },
+    return record_payments(
+        session, [Credit(installment, amount_cents)], paid_at=paid_at, actor=actor
     )
+
+
+def record_payments(
+    session: DbSession, credits: Sequence[Credit], *, paid_at: datetime, actor: Actor
+) -> AgreementState:
+    """Credit one payment to one or more installments of one agreement (an early payment
+    covers several), then advance the agreement once: paying the entrada and everything else
+    at once completes it directly. The caller holds the installments' row locks."""
+    if not credits:
+        raise ValueError("a payment credits at least one installment")
+    agreement = credits[0].installment.agreement
+    for credit in credits:
+        installment = credit.installment
+        if credit.amount_cents <= 0 or credit.discount_cents < 0:
+            raise ValueError("a payment must be positive")
+        if installment.agreement_id != agreement.id:
+            raise ValueError("one payment credits one agreement")
+        installment.paid_cents += credit.amount_cents
+        installment.discount_cents += credit.discount_cents
+        if installment.paid_cents + installment.discount_cents >= installment.amount_cents:
+            installment.status = InstallmentStatus.PAID
+            installment.paid_at = paid_at
+        record_event(
+            session,
+            actor,
+            "installment.paid" if installment.is_paid else "installment.part_paid",
+            subject=("installment", installment.id),
+            creditor_id=agreement.creditor_id,
+            details={
+                "agreement_id": agreement.id,
+                "number": installment.number,
+                "amount_cents": credit.amount_cents,
+                **({"discount_cents": credit.discount_cents} if credit.discount_cents else {}),
+            },
+        )
     session.flush()
     trigger = payment_trigger(agreement.lifecycle_state, _schedule(agreement))
     if trigger is not None:

@@ -2,6 +2,14 @@
 refunds, expiry and reconciliation. Other contexts and the blueprints use this module."""
 
 from portal.services.payments.attempts import next_payable, start_payment
+from portal.services.payments.early import (
+    CoveredInstallment,
+    EarlyOptions,
+    EarlyQuote,
+    early_options,
+    early_quote,
+    start_early_payment,
+)
 from portal.services.payments.events import (
     Outcome,
     apply_update,
@@ -17,10 +25,15 @@ from portal.services.payments.provider import (
 )
 
 __all__ = [
+    "CoveredInstallment",
+    "EarlyOptions",
+    "EarlyQuote",
     "Outcome",
     "PaymentUnavailable",
     "RetryLater",
     "apply_update",
+    "early_options",
+    "early_quote",
     "expire_attempts",
     "find_payment",
     "next_payable",
@@ -29,5 +42,6 @@ __all__ = [
     "provider",
     "reconcile",
     "refund_excess",
+    "start_early_payment",
     "start_payment",
 ]

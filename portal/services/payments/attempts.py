@@ -6,6 +6,7 @@ the older one is cancelled at the provider first. Requirements: docs/requirement
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from portal.models import (
     Installment,
     InstallmentStatus,
     Payment,
+    PaymentCover,
 )
 from portal.services.payments.events import apply_update
 from portal.services.payments.provider import (
@@ -42,12 +44,17 @@ def next_payable(agreement: Agreement) -> Installment | None:
     return next((i for i in agreement.installments if i.status == InstallmentStatus.PENDING), None)
 
 
-def _open_attempts(session: DbSession, installment_id: int) -> list[Payment]:
+def open_attempts(session: DbSession, installment_ids: Collection[int]) -> list[Payment]:
+    """Open attempts paying any of these installments: their own, and early payments that
+    cover them."""
+    covering = sa.select(PaymentCover.payment_id).where(
+        PaymentCover.installment_id.in_(installment_ids)
+    )
     return list(
         session.scalars(
             sa.select(Payment)
             .where(
-                Payment.installment_id == installment_id,
+                sa.or_(Payment.installment_id.in_(installment_ids), Payment.id.in_(covering)),
                 Payment.status.in_([s.value for s in OPEN]),
             )
             .order_by(Payment.id)
@@ -55,7 +62,13 @@ def _open_attempts(session: DbSession, installment_id: int) -> list[Payment]:
     )
 
 
-def _close_attempt(session: DbSession, payment: Payment, *, actor: Actor, now: datetime) -> None:
+def still_valid(payment: Payment, now: datetime) -> bool:
+    """An open attempt the debtor can still pay for a while (two minutes' margin)."""
+    fresh = payment.expires_at is None or payment.expires_at > now + timedelta(minutes=2)
+    return fresh and payment.provider_ref is not None
+
+
+def close_attempt(session: DbSession, payment: Payment, *, actor: Actor, now: datetime) -> None:
     """Cancel an open attempt at the provider; a success found there is applied instead."""
     if payment.provider_ref is None:
         payment.status = P.CANCELED.value
@@ -84,62 +97,23 @@ def _create_key(installment_id: int, method: str, attempt: int, now: datetime) -
     return f"inst:{installment_id}:{method}:{attempt}:{_key_minute(now):%Y%m%d%H%M}"
 
 
-def start_payment(
-    session: DbSession,
-    installment_id: int,
-    method: str,
-    *,
-    actor: Actor,
-    now: datetime,
-) -> Payment:
-    """Open an attempt (or give back the open one of the same method) for an installment."""
-    installment = lock_installment(session, installment_id)
-    agreement = installment.agreement
-    if next_payable(agreement) is not installment:
-        raise PaymentUnavailable(installment.id)
-    for open_attempt in _open_attempts(session, installment.id):
-        still_valid = open_attempt.expires_at is None or open_attempt.expires_at > now + timedelta(
-            minutes=2
-        )
-        if open_attempt.method == method and still_valid and open_attempt.provider_ref:
-            return open_attempt
-        _close_attempt(session, open_attempt, actor=actor, now=now)
-    if installment.status != InstallmentStatus.PENDING:  # a success just applied above
-        raise PaymentUnavailable(installment.id)
-    attempt = (
-        session.scalar(
-            sa.select(sa.func.max(Payment.attempt)).where(Payment.installment_id == installment.id)
-        )
-        or 0
-    ) + 1
-    amount = installment.amount_cents - installment.paid_cents
-    payment = Payment(
-        installment_id=installment.id,
-        agreement_id=agreement.id,
-        provider=provider().name,
-        method=method,
-        attempt=attempt,
-        idempotency_key=_create_key(installment.id, method, attempt, now),
-        amount_cents=amount,
-    )
-    session.add(payment)
-    session.flush()
+def open_at_provider(payment: Payment, description: str, now: datetime) -> None:
+    """Create the attempt's Pix code or card page at the provider (the row is flushed, its
+    idempotency key set) and copy back what the provider made."""
+    agreement = payment.agreement
     config = current_app.config
-    description = (
-        f"Acordo {agreement.id} - pagamento {installment.number + 1} de {agreement.payment_count}"
-    )
     # The request is a function of the key alone (no row ids, no seconds), so a retry after
     # a lost answer replays the same call and Stripe gives back the same object (C3).
     metadata = {
         "agreement_id": str(agreement.id),
-        "installment_id": str(installment.id),
-        "attempt": str(attempt),
+        "installment_id": str(payment.installment_id),
+        "attempt": str(payment.attempt),
     }
     opened_at = _key_minute(now)
     payee = payee_for(agreement.creditor)
-    if method == "pix":
+    if payment.method == "pix":
         created = provider().create_pix(
-            amount_cents=amount,
+            amount_cents=payment.amount_cents,
             description=description,
             payee=payee,
             metadata=metadata,
@@ -148,9 +122,10 @@ def start_payment(
         )
     else:
         base = config["BASE_URL"]
-        card_path = f"/acordos/{agreement.id}/pagamentos/{installment.number}/cartao/{attempt}"
+        number = payment.installment.number
+        card_path = f"/acordos/{agreement.id}/pagamentos/{number}/cartao/{payment.attempt}"
         created = provider().create_card_checkout(
-            amount_cents=amount,
+            amount_cents=payment.amount_cents,
             description=description,
             payee=payee,
             metadata=metadata,
@@ -165,6 +140,50 @@ def start_payment(
     payment.checkout_url = created.checkout_url
     payment.expires_at = created.expires_at
     payment.status = created.status.value
+
+
+def start_payment(
+    session: DbSession,
+    installment_id: int,
+    method: str,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> Payment:
+    """Open an attempt (or give back the open one of the same method) for an installment."""
+    installment = lock_installment(session, installment_id)
+    agreement = installment.agreement
+    if next_payable(agreement) is not installment:
+        raise PaymentUnavailable(installment.id)
+    for open_attempt in open_attempts(session, [installment.id]):
+        reusable = not open_attempt.is_early and open_attempt.method == method
+        if reusable and still_valid(open_attempt, now):
+            return open_attempt
+        close_attempt(session, open_attempt, actor=actor, now=now)
+    if installment.status != InstallmentStatus.PENDING:  # a success just applied above
+        raise PaymentUnavailable(installment.id)
+    attempt = (
+        session.scalar(
+            sa.select(sa.func.max(Payment.attempt)).where(Payment.installment_id == installment.id)
+        )
+        or 0
+    ) + 1
+    amount = installment.open_cents
+    payment = Payment(
+        installment_id=installment.id,
+        agreement_id=agreement.id,
+        provider=provider().name,
+        method=method,
+        attempt=attempt,
+        idempotency_key=_create_key(installment.id, method, attempt, now),
+        amount_cents=amount,
+    )
+    session.add(payment)
+    session.flush()
+    description = (
+        f"Acordo {agreement.id} - pagamento {installment.number + 1} de {agreement.payment_count}"
+    )
+    open_at_provider(payment, description, now)
     record_event(
         session,
         actor,

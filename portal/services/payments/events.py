@@ -2,10 +2,11 @@
 
 * Every provider event is stored under its UNIQUE id in the same transaction as its effect
   (:func:`process_event`), so a redelivery changes nothing.
-* The installment row is locked while money is applied; amount and currency must be what we
-  asked for (else the money is held and flagged); a success after a local expiry is applied
-  and flagged; money beyond what is due is refunded: the sum of net payments never exceeds
-  the due. Requirements: docs/requirements.md §C (scenarios 16–30)."""
+* The installment row (every covered one, for an early payment: ``covers.py``) is locked
+  while money is applied; amount and currency must be what we asked for (else the money is
+  held and flagged); a success after a local expiry is applied and flagged; money beyond
+  what is due is refunded: the sum of net payments never exceeds the due.
+  Requirements: docs/requirements.md §C (scenarios 16–30)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,7 @@ from portal.adapters.payments.base import (
 from portal.core import DbSession
 from portal.core.after_commit import enqueue_after_commit
 from portal.core.audit import record_event
-from portal.core.clock import BRASILIA
 from portal.core.context import SYSTEM, Actor
-from portal.core.formatting import brl
 from portal.domain.payments import (
     Application,
     Move,
@@ -35,16 +34,14 @@ from portal.domain.payments import (
     matches_expected,
 )
 from portal.models import (
-    DocumentKind,
-    Installment,
     InstallmentStatus,
     Payment,
     ProviderEventRecord,
 )
-from portal.services.documents import queue_document
 from portal.services.integration import emit
-from portal.services.negotiation import record_payment
-from portal.services.notify import queue_email
+from portal.services.negotiation import Credit, record_payments
+from portal.services.payments.covers import early_credits
+from portal.services.payments.notices import after_success, early_details, tell_about_refund
 from portal.services.payments.provider import P, RetryLater, lock_installment
 
 log = logging.getLogger(__name__)
@@ -129,17 +126,28 @@ def _succeed(
             details=dict(payment.flags),
         )
         return Outcome("held", payment.id)
-    installment = lock_installment(session, payment.installment_id)
     received = int(reported.amount_received_cents or 0)
-    if installment.status == InstallmentStatus.CANCELLED:
-        application = Application(0, received)  # the agreement ended: give it all back
-        _tell_about_refund(session, payment, installment, received, now)
+    if payment.is_early:
+        application, credits, ended = early_credits(session, payment, received)
+        installment = payment.installment
     else:
-        application = apply_to_installment(
-            installment.amount_cents, installment.paid_cents, received
+        installment = lock_installment(session, payment.installment_id)
+        ended = installment.status == InstallmentStatus.CANCELLED
+        settled = installment.amount_cents - installment.open_cents
+        application = (
+            Application(0, received)  # the agreement ended: give it all back
+            if ended
+            else apply_to_installment(installment.amount_cents, settled, received)
         )
+        credits = (
+            [Credit(installment, application.applied_cents)] if application.applied_cents else []
+        )
+    if ended:
+        tell_about_refund(session, payment, received, now)
     payment.applied_cents = application.applied_cents
     payment.excess_cents = application.excess_cents
+    if payment.is_early:
+        payment.discount_cents = sum(credit.discount_cents for credit in credits)
     record_event(
         session,
         actor,
@@ -151,14 +159,14 @@ def _succeed(
             "applied_cents": application.applied_cents,
             "excess_cents": application.excess_cents,
             "late": forced,
+            **(early_details(payment, credits) if payment.is_early else {}),
         },
     )
-    if application.applied_cents:
+    if credits:
         # The payment's own event first: the agreement events it causes follow it.
-        _after_success(session, payment, installment)
-        record_payment(session, installment, application.applied_cents, paid_at=now, actor=actor)
+        after_success(session, payment, installment, credits)
+        record_payments(session, credits, paid_at=now, actor=actor)
     if application.excess_cents:
-        ended = installment.status == InstallmentStatus.CANCELLED
         flag_payment(payment, **({"agreement_ended": True} if ended else {"duplicate": True}))
         # A payment for an ended agreement is an expected outcome the debtor is told about;
         # money beyond what was due on a live one means something paid twice.
@@ -175,80 +183,6 @@ def _succeed(
         else ("late_success" if forced else "succeeded")
     )
     return Outcome(action, payment.id)
-
-
-def _tell_about_refund(
-    session: DbSession, payment: Payment, installment: Installment, received: int, now: datetime
-) -> None:
-    """Money arrived for an agreement that had ended: say what arrived, why it goes back and
-    when (the refund itself is the ``portal.refund_excess`` task, queued below)."""
-    agreement = installment.agreement
-    record_event(
-        session,
-        SYSTEM,
-        "payment.returned_agreement_ended",
-        subject=("payment", payment.id),
-        creditor_id=agreement.creditor_id,
-        details={"agreement_id": agreement.id, "received_cents": received},
-    )
-    contact = agreement.contact  # the person as this agreement's company knows them
-    if contact is None or not contact.email:
-        return
-    when = "no mesmo dia" if payment.method == "pix" else "em até duas faturas do cartão"
-    queue_email(
-        session,
-        to=contact.email,
-        template="notice",
-        context={
-            "subject": "Vamos devolver o seu pagamento",
-            "title": f"Recebemos {brl(received)} e vamos devolver o valor",
-            "paragraphs": [
-                f"Em {now.astimezone(BRASILIA):%d/%m/%Y} recebemos {brl(received)} para o "
-                f"acordo nº {agreement.id} com {agreement.creditor.legal_name} "
-                f"(CNPJ {agreement.creditor.cnpj_formatted}).",
-                "Esse acordo já tinha sido encerrado, então o pagamento não pode ser usado "
-                "nele. Vamos devolver o valor integral, sem nenhum desconto.",
-                f"A devolução vai para a mesma conta ou cartão de onde o dinheiro saiu, "
-                f"normalmente {when}. Você não precisa fazer nada.",
-            ],
-        },
-    )
-
-
-def _after_success(session: DbSession, payment: Payment, installment: Installment) -> None:
-    agreement = installment.agreement
-    queue_document(session, agreement, DocumentKind.RECEIPT, installment)
-    emit(
-        session,
-        agreement.creditor_id,
-        "payment.succeeded",
-        {
-            "payment": {
-                "id": payment.id,
-                "method": payment.method,
-                "amount_cents": payment.applied_cents,
-                "agreement_id": agreement.id,
-                "installment_number": installment.number,
-                "succeeded_at": (payment.succeeded_at or agreement.created_at).isoformat(),
-            },
-        },
-    )
-    contact = agreement.contact  # the person as this agreement's company knows them
-    if contact is not None and contact.email:
-        queue_email(
-            session,
-            to=contact.email,
-            template="notice",
-            context={
-                "subject": "Pagamento recebido",
-                "title": f"Recebemos seu pagamento de {brl(payment.applied_cents)}",
-                "paragraphs": [
-                    f"O pagamento {installment.number + 1} de {agreement.payment_count} do acordo "
-                    f"nº {agreement.id} com {agreement.creditor.legal_name} foi confirmado.",
-                    "O comprovante fica disponível no portal, na página do acordo.",
-                ],
-            },
-        )
 
 
 def record_refund(

@@ -456,6 +456,7 @@ def test_verification_shows_no_debtor_data(counting: CountingRenderer) -> None:
         "offer_digest",
         "paid_cents",  # a receipt's amount: what the document says, nothing about the person
     }
+    assert view.paid_cents is None  # not a receipt
     assert view.creditor_legal_name == agreement.creditor.legal_name
     assert view.creditor_cnpj == agreement.creditor.cnpj_formatted
     assert view.kind is DocumentKind.TERMS
