@@ -251,9 +251,13 @@ def outbox_texts(server_env: dict[str, str]) -> list[str]:
 
 
 def database(server_env: dict[str, str]) -> Any:
+    """The e2e server's database, for a test to look into: read-only, it never takes SQLite's
+    write lock (portal.database), so a connection left open does not block the server."""
     import sqlalchemy as sa
 
-    return sa.create_engine(server_env["DATABASE_URL"])
+    from portal.database import DEFERRED_BEGIN
+
+    return sa.create_engine(server_env["DATABASE_URL"], execution_options={DEFERRED_BEGIN: True})
 
 
 # --- the debtor's journey, shared by test_journey and test_payments -------------------------

@@ -48,16 +48,12 @@ def test_a_scanner_running_javascript_does_not_use_up_the_link(
     scanner_page.wait_for_timeout(1500)
     assert "Entrar no Portal de Acordos" in scanner_page.locator("h1").inner_text()
     scanner.close()
-    token_hash_used = (
-        database(server_env)
-        .connect()
-        .execute(
+    with database(server_env).connect() as connection:
+        token_hash_used = connection.execute(
             sa.text(
                 "SELECT count(*) FROM access_links WHERE purpose = 'magic' AND used_at IS NOT NULL"
             )
-        )
-        .scalar()
-    )
+        ).scalar()
     assert token_hash_used == 0
 
     # The person, in the browser that asked for the link, taps the button.
