@@ -27,6 +27,7 @@ from portal.core.after_commit import wait_for_background_tasks
 from portal.extensions import db
 from portal.models import AccessLink
 from tests.access_helpers import debtor_with_items, events
+from tests.factories import contact_of
 from tests.html import csrf_token, parse_page
 from tests.timing import assert_same_time, interleaved_timings
 
@@ -53,7 +54,7 @@ def asker(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[[Iterator[str
 
 
 def _known(count: int) -> Iterator[str]:
-    return iter([str(debtor_with_items()[0].email) for _ in range(count)])
+    return iter([str(contact_of(debtor_with_items()[0]).email) for _ in range(count)])
 
 
 def _unknown() -> Iterator[str]:

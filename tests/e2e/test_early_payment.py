@@ -66,7 +66,7 @@ def test_settle_now_a_month_later_ends_in_quitacao(browser: Any, env: dict[str, 
     with running_server(env):
         context = new_phone_context(browser)
         page = watch_console(context.new_page())
-        enter_by_reminder_link(page, env, JOSE_CPF)
+        enter_by_reminder_link(page, env, JOSE_CPF, creditor=CREDITOR)
         agreement_id = accept_agreement(page, creditor=CREDITOR, mail_texts=mail)
         agreement_url = page.url
         wait_for_document(page, "Termo do acordo (PDF)")
@@ -84,7 +84,7 @@ def test_settle_now_a_month_later_ends_in_quitacao(browser: Any, env: dict[str, 
     with running_server(later):
         context = new_phone_context(browser)
         page = watch_console(context.new_page())
-        enter_by_reminder_link(page, later, JOSE_CPF)
+        enter_by_reminder_link(page, later, JOSE_CPF, creditor=CREDITOR)
         page.goto(agreement_url)
         check_page(page)
         open_rows = page.locator(".installment:not(.installment--paid)")

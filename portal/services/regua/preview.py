@@ -60,6 +60,7 @@ class Preview:
     zone: str
     opted_out: set[Channel]
     items: list[PreviewItem]
+    name: str = ""  # as this company knows the person (its relationship's name)
 
 
 def preview_debtor(
@@ -70,6 +71,7 @@ def preview_debtor(
     # The person as this company knows them (tenant isolation): its name and phone only.
     contact = session.get(CreditorDebtor, (creditor.id, debtor.id))
     first_name = contact.first_name if contact else ""
+    name = contact.name if contact else ""
     phone = contact.phone if contact else None
     items = session.scalars(
         sa.select(PendingItem)
@@ -120,4 +122,4 @@ def preview_debtor(
                 )
             )
         result.append(PreviewItem(item, stop, steps))
-    return Preview(debtor, zone_for_phone(phone), opted_out(session, debtor.id), result)
+    return Preview(debtor, zone_for_phone(phone), opted_out(session, debtor.id), result, name)

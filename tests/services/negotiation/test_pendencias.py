@@ -13,6 +13,7 @@ from portal.core.clock import today_br
 from portal.core.context import SYSTEM
 from portal.demo.policies import demo_policies
 from portal.extensions import db
+from portal.models import Debtor, PendingItem
 from portal.services.negotiation.pendencias import debtor_dashboard, debtor_pendencias
 from portal.services.policies import current_policy, policy_of, publish_policy
 from tests.factories import create_creditor, create_pending_item
@@ -36,6 +37,19 @@ def statements(app: Flask) -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
+def _dashboard(debtor: Debtor):  # type: ignore[no-untyped-def]
+    return debtor_dashboard(db.session, debtor, today_br(), _companies(debtor))
+
+
+def _companies(debtor: Debtor) -> set[int]:
+    """Every company with items for the debtor (as a session that proved them all)."""
+    return set(
+        db.session.scalars(
+            sa.select(PendingItem.creditor_id).where(PendingItem.debtor_id == debtor.id)
+        )
+    )
+
+
 def test_groups_policies_and_open_agreements_in_one_statement(app: Flask) -> None:
     world = debt_world(amounts=(40_000, 20_000))
     other = create_creditor(legal_name="Sem Política S.A.", trade_name="Aaa Sem Política")
@@ -49,8 +63,9 @@ def test_groups_policies_and_open_agreements_in_one_statement(app: Flask) -> Non
     debtor = world.debtor
     db.session.refresh(debtor)
 
+    companies = _companies(debtor)
     with statements(app) as seen:
-        groups, open_agreements = debtor_dashboard(db.session, debtor, today_br())
+        groups, open_agreements = debtor_dashboard(db.session, debtor, today_br(), companies)
     assert len(seen) == 1
     assert open_agreements == 1
     assert [g.creditor.id for g in groups] == [other.id, world.creditor.id]  # by display name
@@ -60,26 +75,27 @@ def test_groups_policies_and_open_agreements_in_one_statement(app: Flask) -> Non
     assert with_policy.policy == current_policy(db.session, world.creditor.id)
     assert [v.item.id for v in with_policy.items] == [i.id for i in world.items]
     assert with_policy.total_cents > 60_000  # multa and juros on top of the principal
-    assert debtor_pendencias(db.session, debtor, today_br()) == groups
+    assert debtor_pendencias(db.session, debtor, today_br(), _companies(debtor)) == groups
 
 
 def test_nothing_open_still_counts_agreements(app: Flask) -> None:
     world = debt_world(amounts=(10_000,))
     make_agreement(world, payment_count=1)
     db.session.refresh(world.debtor)
+    companies = _companies(world.debtor)
     with statements(app) as seen:
-        groups, open_agreements = debtor_dashboard(db.session, world.debtor, today_br())
+        groups, open_agreements = debtor_dashboard(db.session, world.debtor, today_br(), companies)
     assert (groups, open_agreements) == ([], 1)
     assert len(seen) == 2
 
 
 def test_the_newest_version_is_the_one_shown(app: Flask) -> None:
     world = debt_world(amounts=(10_000,))
-    first = debtor_dashboard(db.session, world.debtor, today_br())[0][0].policy
+    first = _dashboard(world.debtor)[0][0].policy
     newer = replace(demo_policies()["energia"], offer_validity_days=3)
     publish_policy(db.session, world.creditor, newer, actor=SYSTEM)
     db.session.commit()
-    shown = debtor_dashboard(db.session, world.debtor, today_br())[0][0].policy
+    shown = _dashboard(world.debtor)[0][0].policy
     assert first is not None and shown is not None
     assert (first.version, shown.version) == (1, 2)
     assert shown.offer_validity_days == 3
