@@ -20,7 +20,7 @@ from flask import Flask
 
 from portal.demo.data import cpf_from_base
 from portal.extensions import db
-from portal.models import Debtor, PendingItem
+from portal.models import CreditorDebtor, Debtor, PendingItem
 from portal.services.regua.run import RunReport, run_reminders
 
 from .conftest import MONDAY, at, company
@@ -37,17 +37,29 @@ def _load(creditor_id: int) -> None:
             sa.insert(Debtor),
             [
                 {
-                    "name": f"Pessoa {n}",
                     "document_type": "cpf",
                     "document": cpf_from_base(f"{400_000_000 + n:09d}"),
-                    "email": f"p{n}@example.com",
-                    "phone": f"+55119{n % 10**8:08d}",
                     "session_version": 0,
                 }
                 for n in range(start, min(start + CHUNK, debtors))
             ],
         )
     ids = list(db.session.scalars(sa.select(Debtor.id).order_by(Debtor.id)))
+    # The contact belongs to the company's relationship with each person (tenant isolation).
+    for start in range(0, debtors, CHUNK):
+        db.session.execute(
+            sa.insert(CreditorDebtor),
+            [
+                {
+                    "creditor_id": creditor_id,
+                    "debtor_id": ids[n],
+                    "name": f"Pessoa {n}",
+                    "email": f"p{n}@example.com",
+                    "phone": f"+55119{n % 10**8:08d}",
+                }
+                for n in range(start, min(start + CHUNK, debtors))
+            ],
+        )
     rows = []
     for n in range(ITEMS):
         rows.append(

@@ -18,11 +18,11 @@ def test_the_task_runs_the_job_now_and_is_idempotent() -> None:
     creditor, _ = company()
     item_due(creditor, MONDAY - timedelta(days=3))
     with time_machine.travel(at(MONDAY, 10), tick=False):
-        first = run_reminders_task.apply().get()
-        second = run_reminders_task.apply().get()
+        first = run_reminders_task.apply().get(disable_sync_subtasks=False)
+        second = run_reminders_task.apply().get(disable_sync_subtasks=False)
     assert first["sent"] == 1 and second["sent"] == 0
     with time_machine.travel(at(MONDAY, 6), tick=False):
-        assert run_reminders_task.apply().get()["sent"] == 0
+        assert run_reminders_task.apply().get(disable_sync_subtasks=False)["sent"] == 0
 
 
 def test_beat_runs_it_every_15_minutes() -> None:
