@@ -51,11 +51,12 @@ coverage-domain: install ## the pure domain with 100 % branch coverage
 	@$(PY) -m pytest -q -p no:cacheprovider tests/domain --cov=portal/domain --cov-branch \
 		--cov-report=term-missing:skip-covered --cov-fail-under=100
 
-lint: install ## ruff (lint + format) and mypy (strict on portal/domain)
+lint: install ## ruff (lint + format), mypy (strict on portal/domain) and the import contracts
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy portal
 	@$(VENV)/bin/mypy --strict --follow-imports=silent portal/domain
+	@$(VENV)/bin/lint-imports --no-cache
 
 check: lint coverage-domain test-postgres ## lint, domain coverage and the suite on PostgreSQL
 
