@@ -25,7 +25,7 @@ def setup(count: int) -> list[dict[str, Any]]:
     from bench import prepare
     from portal import create_app
     from portal.extensions import db
-    from portal.models import Debtor, PendingItem
+    from portal.models import CreditorDebtor, Debtor, PendingItem
 
     app = create_app()
     logging.getLogger().setLevel(logging.WARNING)
@@ -34,8 +34,13 @@ def setup(count: int) -> list[dict[str, Any]]:
     prepare.csv_import(app, path, 1)
     with app.app_context():
         rows = db.session.execute(
-            sa.select(Debtor.id, Debtor.document, Debtor.email)
+            sa.select(Debtor.id, Debtor.document, CreditorDebtor.email)
             .join(PendingItem, PendingItem.debtor_id == Debtor.id)
+            .join(
+                CreditorDebtor,
+                (CreditorDebtor.debtor_id == Debtor.id)
+                & (CreditorDebtor.creditor_id == PendingItem.creditor_id),
+            )
             .where(PendingItem.external_reference.like(f"{PREFIX}-%"))
             .order_by(Debtor.id)
         ).all()

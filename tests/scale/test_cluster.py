@@ -66,16 +66,17 @@ def cluster() -> Iterator[Cluster]:
 
 
 def _scenario(cluster: Cluster, *args: str) -> Any:
-    out = subprocess.run(  # noqa: S603 - fixed command line
+    run = subprocess.run(  # noqa: S603 - fixed command line
         [sys.executable, "-m", "cluster.scenario", *args],
         cwd=ROOT,
         env=cluster.env(),
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         timeout=300,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    )
+    assert run.returncode == 0, f"cluster.scenario {args[0]} failed:\n{run.stderr[-4000:]}"
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def _retry(call: Callable[[], requests.Response], what: str) -> requests.Response:
@@ -100,7 +101,13 @@ def _retry(call: Callable[[], requests.Response], what: str) -> requests.Respons
 def _mail(cluster: Cluster) -> list[email.message.EmailMessage]:
     messages = []
     for path in sorted(cluster.mail_dir.glob("*.eml")):
-        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if path.name.startswith("."):  # the sink's file being written, renamed when complete
+            continue
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:  # renamed between the listing and the read
+            continue
+        message = email.message_from_bytes(raw, policy=policy.default)
         messages.append(message)  # type: ignore[arg-type]
     return messages
 
@@ -111,7 +118,7 @@ def _latest_code(cluster: Cluster, address: str, seen: int, timeout: float = 90)
         codes = [
             m["Subject"]
             for m in _mail(cluster)
-            if m["To"] == address and "código" in str(m["Subject"])
+            if m["To"] == address and "código" in str(m["Subject"]).casefold()
         ]
         if len(codes) > seen:
             return re.findall(r"\d{6}", codes[-1])[-1]
@@ -208,7 +215,11 @@ def test_debtors_pay_through_the_balancer_while_a_server_dies(cluster: Cluster) 
         for message in _mail(cluster):
             subject = str(message["Subject"])
             kinds = {"confirmado": "accepted", "quitado": "completed", "recebido": "paid"}
-            kind = "code" if "código" in subject else kinds.get(subject.split()[-1], "other")
+            kind = (
+                "code"
+                if "código" in subject.casefold()
+                else kinds.get(subject.split()[-1], "other")
+            )
             if message["To"] in counts:
                 counts[message["To"]][kind] += 1
         return counts
