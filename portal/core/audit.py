@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+import sqlalchemy as sa
 
 from portal.core import DbSession
 from portal.core.context import Actor
@@ -37,3 +40,31 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def record_events(
+    session: DbSession,
+    actor: Actor,
+    action: str,
+    events: Iterable[tuple[tuple[str, object], int | None, dict[str, Any]]],
+) -> int:
+    """Many audit events of one kind at once (bulk work): one multi-row INSERT, written in the
+    caller's transaction like :func:`record_event`. ``events`` yields (subject, creditor id,
+    details). Returns how many were written."""
+    rows = [
+        {
+            "actor_type": actor.type.value,
+            "actor_id": actor.id,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": str(subject_id),
+            "creditor_id": creditor_id,
+            "ip": actor.ip,
+            "user_agent": actor.user_agent,
+            "details": details,
+        }
+        for (subject_type, subject_id), creditor_id, details in events
+    ]
+    if rows:
+        session.execute(sa.insert(AuditEvent), rows)
+    return len(rows)

@@ -3,9 +3,10 @@
 **Flow.** An agent (or admin) asks for links for the debtors of a segment. The request
 creates a ``BulkJob`` with one ``BulkJobLink`` per debtor (frozen in ranking order: what
 the agent saw is what gets links) and queues ``portal.bulk_issue_links`` after the
-commit. The task issues the links in batches through ``issue_reminder_link`` (one
-``link.issued`` audit record each, the staff member as actor), committing after every
-batch so the progress page moves.
+commit. The task issues the links in batches through ``issue_reminder_links``
+(set-based: one multi-row INSERT of the links and one of their ``link.issued`` audit
+records per batch, the staff member as actor), one unit of work per batch so the progress
+page moves.
 
 **Where the links live.** A link's token exists only when it is issued (the database keeps
 its SHA-256). For the export, each token is *sealed* at issue time: encrypted with Fernet
@@ -15,13 +16,12 @@ ran the job may download the CSV, and only during ``EXPORT_WINDOW`` after the jo
 then the sealed tokens are erased (:func:`purge_expired_exports`, on every progress page,
 download and hourly by the beat schedule). A sealed token older than ``SEAL_TTL`` is
 refused by Fernet itself, whatever the database says. Links are never logged: the task
-gets only the job id, and errors log ids, never tokens or URLs.
+gets only the job id; nothing about a link is logged.
 """
 
 from __future__ import annotations
 
 import base64
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -47,18 +47,17 @@ from portal.models import (
     BulkLinkStatus,
     Channel,
     Creditor,
+    Debtor,
     StaffUser,
 )
-from portal.services.access.links import issue_reminder_link
+from portal.services.access.links import issue_reminder_links
 from portal.services.access.proofs import relationship
 from portal.services.backoffice import SegmentFilter, ranked_debtors
-
-log = logging.getLogger(__name__)
 
 EXPORT_WINDOW = timedelta(hours=2)
 SEAL_TTL = timedelta(days=1)
 MAX_JOB_SIZE = 5_000
-BATCH_SIZE = 50
+BATCH_SIZE = 500
 ISSUE_TASK = "portal.bulk_issue_links"
 PURGE_TASK = "portal.purge_bulk_exports"
 CHANNELS = (Channel.WHATSAPP, Channel.SMS)
@@ -188,27 +187,32 @@ def issue_batch(session: DbSession, job_id: int, *, max_days: int, now: datetime
         )
         session.flush()
         return False
+    issued = issue_reminder_links(
+        session,
+        job.creditor_id,
+        [row.debtor_id for row in rows],
+        channel=Channel(job.channel),
+        days=min(job.link_days, max_days),
+        max_days=max_days,
+        actor=actor,
+        now=now,
+    )
+    left_out = [row.debtor_id for row in rows if row.debtor_id not in issued]
+    blocked = set(
+        session.scalars(
+            sa.select(Debtor.id).where(
+                Debtor.id.in_(left_out), Debtor.access_blocked_at.is_not(None)
+            )
+        )
+        if left_out
+        else ()
+    )
     for row in rows:
-        if not row.debtor.can_sign_in:
-            _fail(job, row, "access_blocked")
+        got = issued.get(row.debtor_id)
+        if got is None:  # blocked since the job was frozen, or no longer known to the company
+            _fail(job, row, "access_blocked" if row.debtor_id in blocked else "not_known")
             continue
-        try:
-            with session.begin_nested():
-                link, token = issue_reminder_link(
-                    session,
-                    row.debtor,
-                    job.creditor,
-                    channel=Channel(job.channel),
-                    days=min(job.link_days, max_days),
-                    max_days=max_days,
-                    actor=actor,
-                    now=now,
-                )
-        except Exception:  # one debtor never stops the others
-            log.exception("bulk job %s: no link for row %s", job.id, row.id)
-            _fail(job, row, "error")
-            continue
-        row.access_link_id = link.id
+        row.access_link_id, token = got
         row.sealed_token = seal(token)
         row.status = BulkLinkStatus.ISSUED.value
         job.done += 1

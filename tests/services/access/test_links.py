@@ -97,3 +97,78 @@ def test_identity_matches(method: str, answer: str, ok: bool) -> None:
 def test_no_birth_date_means_no_birth_date_check() -> None:
     assert identity_matches("11222333000181", None, "birth_date", "1990-01-01") is False
     assert identity_matches("11222333000181", None, "document", "112") is True
+
+
+def test_links_issued_in_bulk_are_the_same_rows_and_records_as_one_by_one(app: Flask) -> None:
+    from portal.core.context import Actor
+    from portal.models import ActorType, Channel, LinkPurpose
+    from portal.services.access.links import find_link, issue_reminder_links
+    from tests.factories import create_creditor, create_debtor, relate
+
+    company, other = create_creditor(), create_creditor()
+    known = [create_debtor() for _ in range(3)]
+    for debtor in known:
+        relate(company, debtor)
+    blocked = create_debtor(access_blocked_at=now_utc())
+    relate(company, blocked)
+    stranger = create_debtor()  # known to the other company only
+    relate(other, stranger)
+    agent = Actor(ActorType.STAFF, "7")
+    now = now_utc()
+
+    issued = issue_reminder_links(
+        db.session,
+        company.id,
+        [d.id for d in (*known, blocked, stranger, known[0])],
+        channel=Channel.SMS,
+        days=5,
+        max_days=30,
+        actor=agent,
+        now=now,
+    )
+    db.session.commit()
+
+    assert sorted(issued) == sorted(d.id for d in known)
+    for debtor in known:
+        link_id, token = issued[debtor.id]
+        link = find_link(db.session, token, LinkPurpose.REMINDER)
+        assert link is not None and link.id == link_id
+        assert (link.debtor_id, link.creditor_id, link.channel) == (debtor.id, company.id, "sms")
+        assert (link.issued_by_type, link.issued_by_id) == ("staff", "7")
+        assert link.expires_at.replace(tzinfo=None) == (now + timedelta(days=5)).replace(
+            tzinfo=None
+        )
+    records = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "link.issued")
+    ).all()
+    assert sorted((r.subject_id, r.details["debtor_id"]) for r in records) == sorted(
+        (str(issued[d.id][0]), d.id) for d in known
+    )
+    assert {(r.actor_type, r.actor_id, r.creditor_id) for r in records} == {
+        ("staff", "7", company.id)
+    }
+    assert len({token for _id, token in issued.values()}) == 3
+    with pytest.raises(ValueError):
+        issue_reminder_links(
+            db.session,
+            company.id,
+            [known[0].id],
+            channel=Channel.SMS,
+            days=31,
+            max_days=30,
+            actor=agent,
+            now=now,
+        )
+    assert (
+        issue_reminder_links(
+            db.session,
+            company.id,
+            [],
+            channel=Channel.SMS,
+            days=1,
+            max_days=30,
+            actor=agent,
+            now=now,
+        )
+        == {}
+    )
