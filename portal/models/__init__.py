@@ -44,6 +44,12 @@ from portal.models.payment import (
 )
 from portal.models.pending_item import ItemStatus, PendingItem
 from portal.models.policy import ImmutablePolicyError, PolicyVersion
+from portal.models.privacy import (
+    DataRequest,
+    DataRequestField,
+    DataRequestKind,
+    DataRequestStatus,
+)
 from portal.models.regua import (
     ImmutableReguaError,
     MessageStatus,
@@ -57,6 +63,10 @@ from portal.models.staff import StaffRole, StaffUser, staff_creditors
 from portal.models.tasks import PendingTask
 
 __all__ = [
+    "DataRequest",
+    "DataRequestField",
+    "DataRequestKind",
+    "DataRequestStatus",
     "AccessLink",
     "ActorType",
     "Agreement",
