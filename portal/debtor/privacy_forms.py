@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from portal.models.privacy import MAX_REQUEST_TEXT
@@ -30,7 +31,7 @@ class ExportForm(FlaskForm):
 class CorrectionForm(FlaskForm):
     field = SelectField(
         _l("Qual dado está errado?"),
-        choices=[(f.value, label) for f, label in FIELD_LABELS.items()],
+        choices=[SelectChoice(f.value, label) for f, label in FIELD_LABELS.items()],
         validate_choice=True,
     )
     details = TextAreaField(
