@@ -22,8 +22,6 @@ def _code() -> StringField:
     )
 
 
-
-
 class ExportForm(FlaskForm):
     code = _code()
 

@@ -63,10 +63,6 @@ from portal.models.staff import StaffRole, StaffUser, staff_creditors
 from portal.models.tasks import PendingTask
 
 __all__ = [
-    "DataRequest",
-    "DataRequestField",
-    "DataRequestKind",
-    "DataRequestStatus",
     "AccessLink",
     "ActorType",
     "Agreement",
@@ -86,6 +82,10 @@ __all__ = [
     "CodePurpose",
     "Creditor",
     "CreditorDebtor",
+    "DataRequest",
+    "DataRequestField",
+    "DataRequestKind",
+    "DataRequestStatus",
     "Debtor",
     "DebtorNote",
     "DeliveryStatus",

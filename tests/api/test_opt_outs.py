@@ -35,8 +35,8 @@ def test_a_company_only_opt_out_is_listed_to_that_company_alone(
 ) -> None:
     """An opt-out the debtor made for one company on "Meus dados" shows in that company's
     list (scope "company") and never in another company's."""
-    from portal.core.context import SYSTEM
     from portal.core.clock import now_utc
+    from portal.core.context import SYSTEM
     from portal.domain.regua_copy import Channel
     from portal.extensions import db
     from portal.models import Debtor

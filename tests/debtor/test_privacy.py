@@ -73,8 +73,10 @@ def test_export_needs_a_fresh_code_then_downloads_json_and_pdf(
     response = client.get(download)
     assert response.status_code == 200
     assert response.mimetype == "application/json"
-    assert re.match(r'attachment; filename="meus-dados-\d+-\d{4}-\d\d-\d\d\.json"',
-                    response.headers["Content-Disposition"])
+    assert re.match(
+        r'attachment; filename="meus-dados-\d+-\d{4}-\d\d-\d\d\.json"',
+        response.headers["Content-Disposition"],
+    )
     data = json.loads(response.get_data(as_text=True))
     assert data["company"]["cnpj"] == world.creditor.cnpj_formatted
     assert data["contact"]["email"] == "pessoa@credora.example"

@@ -107,9 +107,7 @@ def privacy_export(creditor_id: int) -> Response | tuple[str, int]:
     status = 200
     if form.validate_on_submit():
         if consume(step, str(form.code.data)):
-            exports = {
-                k: v for k, v in session.get(_EXPORTS, {}).items() if k != str(creditor_id)
-            }
+            exports = {k: v for k, v in session.get(_EXPORTS, {}).items() if k != str(creditor_id)}
             exports[str(creditor_id)] = (now_utc() + EXPORT_WINDOW).timestamp()
             session[_EXPORTS] = exports
             flash(_("Código confirmado. Seus arquivos estão prontos para baixar."), "success")

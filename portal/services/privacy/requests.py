@@ -98,7 +98,11 @@ def request_correction(
         "data_request.created",
         subject=("data_request", request.id),
         creditor_id=creditor.id,
-        details={"kind": request.kind, "field": request.field, "due_on": request.due_on.isoformat()},
+        details={
+            "kind": request.kind,
+            "field": request.field,
+            "due_on": request.due_on.isoformat(),
+        },
     )
     emit(session, creditor.id, "data_request.created", _payload(request, debtor))
     return request
@@ -138,8 +142,7 @@ def complete_request(
         creditor_id=locked.creditor_id,
         details={"kind": locked.kind, "field": locked.field, "late": late},
     )
-    debtor = session.get(Debtor, locked.debtor_id)
-    assert debtor is not None
+    debtor = session.get_one(Debtor, locked.debtor_id)
     emit(session, locked.creditor_id, "data_request.completed", _payload(locked, debtor))
     return True
 

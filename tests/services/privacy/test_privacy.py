@@ -11,7 +11,7 @@ from flask import Flask
 from portal.core.context import SYSTEM
 from portal.domain.regua_copy import Channel
 from portal.extensions import db
-from portal.models import OptOutSource
+from portal.models import DataRequestField, OptOutSource
 from portal.services.privacy import (
     RequestError,
     due_on,
@@ -21,7 +21,6 @@ from portal.services.privacy import (
     set_preferences,
 )
 from portal.services.regua import Preference, opt_out, opted_out, preferences
-from portal.models import DataRequestField
 from tests.factories import create_creditor, create_pending_item, relate
 from tests.journey_helpers import debt_world, make_agreement
 
@@ -46,7 +45,12 @@ def test_overdue_only_while_open_and_after_the_deadline(app: Flask) -> None:
     assert not is_overdue(row, date(2026, 9, 30))
     with pytest.raises(RequestError):
         request_correction(
-            db.session, world.creditor, world.debtor, DataRequestField.OTHER, " ", actor=SYSTEM,
+            db.session,
+            world.creditor,
+            world.debtor,
+            DataRequestField.OTHER,
+            " ",
+            actor=SYSTEM,
             now=NOW,
         )
 
@@ -78,10 +82,12 @@ def test_preferences_add_a_company_opt_out_and_turning_on_clears_every_company_o
 ) -> None:
     world = debt_world()
     other = create_creditor()
-    opt_out(db.session, world.debtor, Channel.EMAIL, source=OptOutSource.MESSAGE, actor=SYSTEM,
-            now=NOW)
-    set_preferences(db.session, world.debtor, world.creditor.id, {Channel.SMS: False},
-                    actor=SYSTEM, now=NOW)
+    opt_out(
+        db.session, world.debtor, Channel.EMAIL, source=OptOutSource.MESSAGE, actor=SYSTEM, now=NOW
+    )
+    set_preferences(
+        db.session, world.debtor, world.creditor.id, {Channel.SMS: False}, actor=SYSTEM, now=NOW
+    )
     states = preferences(db.session, world.debtor.id, world.creditor.id)
     assert states == {
         Channel.EMAIL: Preference.OFF_EVERYWHERE,

@@ -230,7 +230,7 @@ def test_the_instant_must_carry_a_zone() -> None:
 
 
 def test_an_opt_out_from_the_privacy_page_stops_that_company_only(ctx: Path) -> None:
-    """"Meus dados": SMS off for one company. That company's SMS is skipped at once; another
+    """ "Meus dados": SMS off for one company. That company's SMS is skipped at once; another
     company's SMS to the same person still goes; switching it back on sends it again."""
     from portal.services.privacy import set_preferences
 
