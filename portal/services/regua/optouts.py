@@ -33,7 +33,7 @@ def is_stop_word(text: str) -> bool:
 
 def opted_out(session: DbSession, debtor_id: int, creditor_id: int | None = None) -> set[Channel]:
     """Channels switched off for every company, plus those off for ``creditor_id`` only."""
-    scope = ReminderOptOut.scope_creditor_id.is_(None)
+    scope: sa.ColumnElement[bool] = ReminderOptOut.scope_creditor_id.is_(None)
     if creditor_id is not None:
         scope = sa.or_(scope, ReminderOptOut.scope_creditor_id == creditor_id)
     rows = session.scalars(
@@ -83,7 +83,7 @@ def opt_out(
 
     ``scope_creditor_id`` limits it to that company's messages; an opt-out for every
     company already there covers it too."""
-    scope = ReminderOptOut.scope_creditor_id.is_(None)
+    scope: sa.ColumnElement[bool] = ReminderOptOut.scope_creditor_id.is_(None)
     if scope_creditor_id is not None:
         scope = sa.or_(scope, ReminderOptOut.scope_creditor_id == scope_creditor_id)
     exists = session.scalar(
