@@ -16,11 +16,12 @@ Two modes:
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from portal.domain.whatsapp import parse_template_map
 
 MODES = ("development", "production")
 
@@ -180,34 +181,15 @@ def _mail(env: Mapping[str, str], mode: str, instance_path: Path) -> dict[str, A
     }
 
 
-_TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,120}")
-_CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
-
-
-def whatsapp_templates(raw: str) -> dict[str, str]:
-    """``TWILIO_WHATSAPP_TEMPLATES``: approved WhatsApp template names → Twilio Content SIDs,
-    as ``name=HX…,other=HX…``. A régua step names its template; the adapter sends the SID."""
-    mapping: dict[str, str] = {}
-    for entry in (part.strip() for part in raw.split(",")):
-        if not entry:
-            continue
-        name, sep, sid = (piece.strip() for piece in entry.partition("="))
-        if not sep or not _TEMPLATE_NAME.fullmatch(name) or not _CONTENT_SID.fullmatch(sid):
-            raise ConfigError(
-                "TWILIO_WHATSAPP_TEMPLATES must be name=HX… pairs separated by commas "
-                f"(lower-case name, Content SID HX + 32 hex digits), got {entry!r}"
-            )
-        if name in mapping:
-            raise ConfigError(f"TWILIO_WHATSAPP_TEMPLATES names {name!r} twice")
-        mapping[name] = sid
-    return mapping
-
-
 def _text_messaging(env: Mapping[str, str], mode: str) -> dict[str, Any]:
     """SMS and WhatsApp through Twilio when ``TWILIO_ACCOUNT_SID`` is set; otherwise the dev
     outbox in development and nothing in production (a régua with an SMS or WhatsApp step
     then refuses to start)."""
     sid = env.get("TWILIO_ACCOUNT_SID", "").strip()
+    try:  # approved WhatsApp template names → Twilio Content SIDs (name=HX…,other=HX…)
+        templates = parse_template_map(env.get("TWILIO_WHATSAPP_TEMPLATES", ""))
+    except ValueError as exc:
+        raise ConfigError(f"TWILIO_WHATSAPP_TEMPLATES {exc}") from None
     settings: dict[str, Any] = {
         "TEXT_MESSAGE_BACKEND": "twilio"
         if sid
@@ -217,7 +199,7 @@ def _text_messaging(env: Mapping[str, str], mode: str) -> dict[str, Any]:
         "TWILIO_SMS_FROM": env.get("TWILIO_SMS_FROM", "").strip() or None,
         "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID", "").strip() or None,
         "TWILIO_WHATSAPP_FROM": env.get("TWILIO_WHATSAPP_FROM", "").strip() or None,
-        "TWILIO_WHATSAPP_TEMPLATES": whatsapp_templates(env.get("TWILIO_WHATSAPP_TEMPLATES", "")),
+        "TWILIO_WHATSAPP_TEMPLATES": templates,
     }
     if not sid:
         return settings

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,9 +41,9 @@ from portal.adapters.messaging.base import (
     TextRejected,
     check_text_message,
 )
+from portal.domain.whatsapp import is_content_sid
 
 CALLBACK_PATH = "/callbacks/twilio/status"
-_CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
 INBOUND_PATH = "/callbacks/twilio/inbound"
 _sdk_log = logging.getLogger("portal.adapters.twilio.sdk")
 _sdk_log.setLevel(logging.WARNING)
@@ -110,7 +109,7 @@ class TwilioTextProvider:
 
     def content_sid(self, template: str) -> str:
         """The Content SID to send for ``template`` (a SID as is, a name through the map)."""
-        if _CONTENT_SID.fullmatch(template):
+        if is_content_sid(template):
             return template
         sid = self.whatsapp_templates.get(template)
         if sid is None:

@@ -23,6 +23,7 @@ from portal.domain.errors import N_, Message
 from portal.domain.regua import Phase, Ruler, Step, StepProblem, StepText, ruler_problems
 from portal.domain.regua_copy import Channel
 from portal.domain.regua_hours import DayWindow, SendingWindow
+from portal.domain.whatsapp import is_content_sid
 from portal.models import Creditor, ReguaStep, ReguaVersion
 from portal.services.regua.texts import copy_context
 
@@ -154,7 +155,7 @@ def _unmapped_templates(steps: Sequence[Step]) -> list[StepProblem]:
         if step.channel is not Channel.WHATSAPP:
             continue
         names = {step.text_for(v).provider_template for v in ("A", "B")}
-        for name in sorted(n for n in names if n and not n.startswith("HX") and n not in mapping):
+        for name in sorted(n for n in names if n and not is_content_sid(n) and n not in mapping):
             problems.append(
                 StepProblem(
                     position,
