@@ -44,6 +44,13 @@ def test_the_privacy_pages_of_a_company_not_proved_are_404(app: Flask, client: F
     for suffix in ("lgpd", "exportar", "exportar/meus-dados.json", "correcao", "mensagens"):
         assert client.get(f"/meus-dados/{theirs.creditor.id}/{suffix}").status_code == 404
     assert client.get(f"{base}/exportar/meus-dados.xml").status_code == 404
+    token = csrf_token(parse_page(client.get(f"{base}/lgpd")))
+    for act in ("export", "correction", "preferences"):
+        forged = client.post(
+            f"/confirmacao/{act}/{theirs.creditor.id}/codigo",
+            data={"csrf_token": token, "channel": "email"},
+        )
+        assert forged.status_code == 404, act
     page = client.get("/meus-dados").get_data(as_text=True)
     assert f"{base}/lgpd" in page
 
