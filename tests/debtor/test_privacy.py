@@ -80,6 +80,7 @@ def test_export_needs_a_fresh_code_then_downloads_json_and_pdf(
     response = client.get(download)
     assert response.status_code == 200
     assert response.mimetype == "application/json"
+    assert response.headers["Cache-Control"].startswith("no-store")
     assert re.match(
         r'attachment; filename="meus-dados-\d+-\d{4}-\d\d-\d\d\.json"',
         response.headers["Content-Disposition"],
