@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.core.clock import now_utc
@@ -15,8 +16,10 @@ from portal.extensions import db
 from portal.models import DataRequest, DataRequestField, OutboxEvent, StaffRole
 from portal.services.privacy import request_correction
 from tests.access_helpers import events, form_post, make_staff, staff_login
+from tests.factories import contact_of
 from tests.html import parse_page
 from tests.journey_helpers import debt_world
+from tests.smtp_server import SmtpServer
 
 
 def _request(world, days_ago: int, details: str) -> DataRequest:  # type: ignore[no-untyped-def]
@@ -61,7 +64,9 @@ def test_queue_shows_own_companies_with_the_deadline_and_overdue_first(
     assert refused.status_code == 403
 
 
-def test_concluding_records_the_answer_once_with_audit_and_webhook(client: FlaskClient) -> None:
+def test_concluding_records_the_answer_once_with_audit_webhook_and_mail(
+    smtp_app: Flask, smtp_server: SmtpServer, client: FlaskClient
+) -> None:
     world, other = debt_world(), debt_world()
     row = _request(world, 3, "Meu telefone mudou")
     theirs = _request(other, 3, "Outro pedido")
@@ -96,3 +101,7 @@ def test_concluding_records_the_answer_once_with_audit_and_webhook(client: Flask
     assert db.session.get_one(DataRequest, row.id).answer == "Telefone corrigido no cadastro."
     answered = parse_page(client.get("/atendimento/lgpd?situacao=respondidos"))
     assert f"nº {row.id}" in answered.get_text()
+    # The debtor is told by e-mail, at that company's contact, once.
+    [mail] = [m for m in smtp_server.wait_for(1) if "respondeu ao seu pedido" in str(m["Subject"])]
+    assert mail["To"] == contact_of(world.debtor).email
+    assert world.creditor.legal_name in str(mail["Subject"])

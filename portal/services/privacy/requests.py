@@ -2,7 +2,8 @@
 
 A request is made by the debtor for one proved company and answered by that company's staff;
 each step is written with its audit record and the company's webhook
-(``data_request.created`` / ``data_request.completed``), which leaves after the commit.
+(``data_request.created`` / ``data_request.completed``), which leaves after the commit; the
+answer also sends the debtor an e-mail (to that company's contact) saying it is there.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from portal.core.clock import BRASILIA
 from portal.core.context import Actor
 from portal.models import (
     Creditor,
+    CreditorDebtor,
     DataRequest,
     DataRequestField,
     DataRequestKind,
@@ -28,6 +30,7 @@ from portal.models import (
 )
 from portal.models.privacy import DEADLINE_DAYS, MAX_REQUEST_TEXT
 from portal.services.integration import emit
+from portal.services.notify import queue_email
 
 
 class RequestError(ValueError):
@@ -144,6 +147,18 @@ def complete_request(
     )
     debtor = session.get_one(Debtor, locked.debtor_id)
     emit(session, locked.creditor_id, "data_request.completed", _payload(locked, debtor))
+    contact = session.get(CreditorDebtor, (locked.creditor_id, locked.debtor_id))
+    if contact is not None and contact.email:
+        queue_email(
+            session,
+            to=contact.email,
+            template="data_request_answered",
+            context={
+                "first_name": contact.first_name,
+                "creditor": contact.creditor.legal_name,
+                "requested_on": locked.created_at.astimezone(BRASILIA).date().isoformat(),
+            },
+        )
     return True
 
 
