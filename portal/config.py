@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from portal.domain.whatsapp import parse_template_map
+
 MODES = ("development", "production")
 
 # A fixed, clearly labelled key for the embedded default only. Production refuses to start
@@ -184,6 +186,10 @@ def _text_messaging(env: Mapping[str, str], mode: str) -> dict[str, Any]:
     outbox in development and nothing in production (a régua with an SMS or WhatsApp step
     then refuses to start)."""
     sid = env.get("TWILIO_ACCOUNT_SID", "").strip()
+    try:  # approved WhatsApp template names → Twilio Content SIDs (name=HX…,other=HX…)
+        templates = parse_template_map(env.get("TWILIO_WHATSAPP_TEMPLATES", ""))
+    except ValueError as exc:
+        raise ConfigError(f"TWILIO_WHATSAPP_TEMPLATES {exc}") from None
     settings: dict[str, Any] = {
         "TEXT_MESSAGE_BACKEND": "twilio"
         if sid
@@ -193,6 +199,7 @@ def _text_messaging(env: Mapping[str, str], mode: str) -> dict[str, Any]:
         "TWILIO_SMS_FROM": env.get("TWILIO_SMS_FROM", "").strip() or None,
         "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID", "").strip() or None,
         "TWILIO_WHATSAPP_FROM": env.get("TWILIO_WHATSAPP_FROM", "").strip() or None,
+        "TWILIO_WHATSAPP_TEMPLATES": templates,
     }
     if not sid:
         return settings

@@ -5,7 +5,8 @@ and auth token) and a form body (``To``, ``From`` or ``MessagingServiceSid``, ``
 ``ContentSid`` + ``ContentVariables``, ``StatusCallback``), answered as Twilio does: 201 and
 the message resource in JSON, or Twilio's error JSON (``code``, ``message``, ``more_info``,
 ``status``). Numbers listed in ``refuse`` get a 400 with that Twilio error code; numbers in
-``fail_with`` get that HTTP status (e.g. 500, 429).
+``fail_with`` get that HTTP status (e.g. 500, 429). A ``ContentSid`` that is not a Content
+SID (``HX`` + 32 hex digits, e.g. a template's name) gets Twilio's 400, code 21655.
 
 Callbacks are signed for real: :meth:`FakeTwilio.status_callback` and
 :meth:`FakeTwilio.inbound` return the form Twilio would POST and its ``X-Twilio-Signature``,
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import threading
 from collections.abc import Iterator
@@ -114,7 +116,11 @@ def _handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             if phone in state.refuse:
                 _error(self, 400, state.refuse[phone], "The 'To' number is not valid.")
                 return
-            if not (form.get("Body") or form.get("ContentSid")):
+            content_sid = form.get("ContentSid")
+            if content_sid is not None and not re.fullmatch(r"HX[0-9a-fA-F]{32}", content_sid):
+                _error(self, 400, 21655, "The ContentSid is Invalid")
+                return
+            if not (form.get("Body") or content_sid):
                 _error(self, 400, 21602, "Message body is required.")
                 return
             if not (form.get("From") or form.get("MessagingServiceSid")):

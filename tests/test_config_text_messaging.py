@@ -64,3 +64,39 @@ def test_the_outbox_is_refused_in_production() -> None:
         build_text_provider({"TEXT_MESSAGE_BACKEND": "outbox", "PORTAL_ENV": "production"})
     with pytest.raises(Exception, match="no sms provider"):
         NoTextProvider().send_message(channel="sms", to_phone="+5511999990000", text="x")
+
+
+def test_whatsapp_templates_map_names_to_content_sids() -> None:
+    sid_a, sid_b = "HX" + "a" * 32, "HX" + "B" * 32
+    settings = load_settings(
+        {
+            **PROD,
+            **TWILIO,
+            "TWILIO_WHATSAPP_FROM": "+5511990000001",
+            "TWILIO_WHATSAPP_TEMPLATES": f" lembrete_pendencia={sid_a}, oferta_acordo = {sid_b} ",
+        }
+    )
+    expected = {"lembrete_pendencia": sid_a, "oferta_acordo": sid_b}
+    assert settings["TWILIO_WHATSAPP_TEMPLATES"] == expected
+    provider = build_text_provider(settings)
+    assert isinstance(provider, TwilioTextProvider)
+    assert provider.whatsapp_templates == expected
+    assert provider.content_sid("oferta_acordo") == sid_b
+    assert provider.content_sid(sid_a) == sid_a  # a SID given directly stays as it is
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "lembrete_pendencia",  # no SID
+        "lembrete_pendencia=MG" + "a" * 32,  # not a Content SID
+        "lembrete_pendencia=HX123",  # too short
+        "Lembrete=HX" + "a" * 32,  # names are lower-case
+        f"a=HX{'a' * 32},a=HX{'b' * 32}",  # twice
+    ],
+)
+def test_a_malformed_template_map_stops_start_up_with_one_line(raw: str) -> None:
+    with pytest.raises(ConfigError) as stopped:
+        load_settings({**PROD, **TWILIO, "TWILIO_WHATSAPP_TEMPLATES": raw})
+    message = str(stopped.value)
+    assert "TWILIO_WHATSAPP_TEMPLATES" in message and "\n" not in message

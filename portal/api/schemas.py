@@ -27,6 +27,8 @@ EventType = Literal[
     "payment.succeeded",
     "payment.refunded",
     "item.disputed",
+    "data_request.created",
+    "data_request.completed",
     "reminder.sent",
     "reminder.failed",
 ]

@@ -8,6 +8,7 @@ from portal.debtor.views import (  # noqa: F401  (registers the routes)
     early_payment,
     home,
     payments,
+    privacy,
     simulation,
     step_up,
 )

@@ -229,7 +229,8 @@ class DebtorFacts:
     debtor_id: int
     blocked: bool
     channels: frozenset[Channel]  # the channels we have a contact for
-    opted_out: frozenset[Channel] = frozenset()
+    opted_out: frozenset[Channel] = frozenset()  # for every company
+    company_opted_out: frozenset[tuple[int, Channel]] = frozenset()  # (creditor id, channel)
     sent_days: tuple[date, ...] = ()  # local days of messages already sent, last 7 days
     sent_keys: frozenset[str] = frozenset()  # keys already used by this debtor's items
 
@@ -274,7 +275,10 @@ def plan_debtor(
                 outcome = Outcome.STOPPED
             elif step.channel not in debtor.channels:
                 outcome = Outcome.NO_CONTACT
-            elif step.channel in debtor.opted_out:
+            elif (
+                step.channel in debtor.opted_out
+                or (item.creditor_id, step.channel) in debtor.company_opted_out
+            ):
                 outcome = Outcome.OPT_OUT
             elif not ruler.window.allows(local_now, holidays):
                 outcome = Outcome.QUIET_HOURS

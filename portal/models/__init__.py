@@ -44,6 +44,12 @@ from portal.models.payment import (
 )
 from portal.models.pending_item import ItemStatus, PendingItem
 from portal.models.policy import ImmutablePolicyError, PolicyVersion
+from portal.models.privacy import (
+    DataRequest,
+    DataRequestField,
+    DataRequestKind,
+    DataRequestStatus,
+)
 from portal.models.regua import (
     ImmutableReguaError,
     MessageStatus,
@@ -76,6 +82,10 @@ __all__ = [
     "CodePurpose",
     "Creditor",
     "CreditorDebtor",
+    "DataRequest",
+    "DataRequestField",
+    "DataRequestKind",
+    "DataRequestStatus",
     "Debtor",
     "DebtorNote",
     "DeliveryStatus",

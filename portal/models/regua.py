@@ -8,7 +8,8 @@
   ``(debtor_id, local_date, day_slot)`` is unique, so two jobs racing for the same debtor
   cannot both pass the daily cap. Rows are reserved (``pending``) and committed *before* the
   provider is called: a crash in between leaves a pending row and nothing is sent twice.
-* ``ReminderOptOut``: a debtor's "no more messages on this channel", for every company.
+* ``ReminderOptOut``: a debtor's "no more messages on this channel", for every company or,
+  from the debtor's privacy page, for one company (``scope_creditor_id``).
 """
 
 from __future__ import annotations
@@ -149,9 +150,24 @@ class OptOutSource(StrEnum):
 
 
 class ReminderOptOut(Base):
+    """One channel switched off: for every company (``scope_creditor_id`` NULL: a SAIR reply,
+    the e-mail link, the API, support) or for one company only (the debtor's "Meus dados").
+
+    ``creditor_id`` says which company's message or system it came from (attribution);
+    ``scope_creditor_id`` which company's messages it stops. At most one row per debtor,
+    channel and scope (two indexes, since NULLs are distinct in a unique constraint)."""
+
     __tablename__ = "reminder_opt_outs"
     __table_args__ = (
-        sa.UniqueConstraint("debtor_id", "channel"),
+        sa.UniqueConstraint("debtor_id", "channel", "scope_creditor_id"),
+        sa.Index(
+            "uq_reminder_opt_outs_everywhere",
+            "debtor_id",
+            "channel",
+            unique=True,
+            sqlite_where=sa.text("scope_creditor_id IS NULL"),
+            postgresql_where=sa.text("scope_creditor_id IS NULL"),
+        ),
         sa.CheckConstraint(f"channel IN ({_in(CHANNELS)})", name="channel"),
         sa.CheckConstraint(
             f"source IN ({_in(tuple(s.value for s in OptOutSource))})", name="source"
@@ -164,4 +180,5 @@ class ReminderOptOut(Base):
     source: Mapped[str] = mapped_column(sa.String(8))
     creditor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("creditors.id"))
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reminder_messages.id"))
+    scope_creditor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("creditors.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,6 +10,7 @@ from portal.staff.views import (  # noqa: F401  (registers the routes)
     integration,
     kpis,
     policies,
+    privacy,
     regua,
     regua_kpis,
     regua_preview,

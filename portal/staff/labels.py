@@ -53,6 +53,10 @@ ACTIONS: dict[str, Any] = {
     "reminder.sent": _l("Lembrete da régua enviado"),
     "reminder.failed": _l("Lembrete da régua não entregue"),
     "reminder.opted_out": _l("Devedor pediu para não receber mais lembretes"),
+    "reminder.opted_in": _l("Devedor voltou a aceitar lembretes por um canal"),
+    "privacy.exported": _l("Devedor baixou seus dados (LGPD)"),
+    "data_request.created": _l("Devedor pediu correção de dados (LGPD)"),
+    "data_request.completed": _l("Pedido de correção de dados concluído"),
     "regua.published": _l("Nova versão da régua de cobrança publicada"),
 }
 

@@ -18,6 +18,7 @@ from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
 from tests.services.regua.conftest import MONDAY, at, company, item_due, run
 
 BASE = "https://portal.test.example"
+CONTENT_SID = "HX" + "d" * 32  # the demo ruler's approved WhatsApp template
 
 
 @pytest.fixture
@@ -29,6 +30,7 @@ def twilio(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
             sms_from="+5511990000000",
             whatsapp_from="+5511990000001",
             status_callback=f"{BASE}{CALLBACK_PATH}",
+            whatsapp_templates={"lembrete_pendencia": CONTENT_SID},
             api_base_url=fake.url,
             timeout=5.0,
         )
@@ -163,3 +165,31 @@ def test_a_whatsapp_reply_opts_out_of_whatsapp_only(
     db.session.expire_all()
     [row] = db.session.scalars(sa.select(ReminderOptOut)).all()
     assert (row.debtor_id, row.channel, row.message_id) == (message.debtor_id, "whatsapp", None)
+
+
+def test_a_whatsapp_step_goes_out_as_its_approved_templates_content_sid(
+    app: Flask, twilio: FakeTwilio
+) -> None:
+    from tests.factories import create_debtor
+
+    with app.app_context():
+        creditor, _ = company(trade_name="Luz & Cia")
+        item_due(creditor, MONDAY - timedelta(days=7), debtor=create_debtor(phone="+5511987654321"))
+        assert run(at(MONDAY, 10)).sent == 1
+    [sent] = twilio.messages
+    assert sent["to"] == "whatsapp:+5511987654321"
+    assert sent["content_sid"] == CONTENT_SID and sent["body"] == ""
+    variables = sent["content_variables"]
+    assert list(variables) == [str(n) for n in range(1, len(variables) + 1)]
+    assert "Luz & Cia" in variables.values()
+
+
+def test_a_ruler_naming_a_template_without_a_content_sid_is_refused(
+    app: Flask, twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal.services.regua.rulers import RulerRefused
+
+    monkeypatch.setattr(app.extensions["text_provider"], "whatsapp_templates", {})
+    with app.app_context(), pytest.raises(RulerRefused) as refused:
+        company()
+    assert "no_content_sid" in str(refused.value)

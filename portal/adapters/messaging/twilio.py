@@ -7,6 +7,9 @@ is not offered (:meth:`TwilioTextProvider.channels`).
 
 * WhatsApp messages a business starts must use an approved template: the step's template
   is passed as ``content_sid`` with its parameters as ``content_variables`` ``{"1": …}``.
+  A step may name the template (``lembrete_pendencia``) or give its Content SID (``HX…``);
+  names are looked up in ``TWILIO_WHATSAPP_TEMPLATES`` (validated at start-up), and a name
+  with no SID there is refused for good (``unknown_template``) without calling Twilio.
 * Every message asks for delivery-status callbacks at ``BASE_URL/callbacks/twilio/status``;
   those requests are verified with Twilio's ``RequestValidator`` (HMAC-SHA1 of the URL and
   the sorted form parameters, keyed with the auth token) before anything is believed.
@@ -38,6 +41,7 @@ from portal.adapters.messaging.base import (
     TextRejected,
     check_text_message,
 )
+from portal.domain.whatsapp import is_content_sid
 
 CALLBACK_PATH = "/callbacks/twilio/status"
 INBOUND_PATH = "/callbacks/twilio/inbound"
@@ -57,6 +61,7 @@ class TwilioTextProvider:
         messaging_service_sid: str | None = None,
         whatsapp_from: str | None = None,
         status_callback: str | None = None,
+        whatsapp_templates: Mapping[str, str] | None = None,
         http_client: HttpClient | None = None,
         api_base_url: str | None = None,
         timeout: float = 10.0,
@@ -68,6 +73,7 @@ class TwilioTextProvider:
         self.messaging_service_sid = messaging_service_sid
         self.whatsapp_from = whatsapp_from
         self.status_callback = status_callback
+        self.whatsapp_templates = dict(whatsapp_templates or {})
         self._client = Client(
             account_sid,
             auth_token,
@@ -86,6 +92,7 @@ class TwilioTextProvider:
             messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID"),
             whatsapp_from=config.get("TWILIO_WHATSAPP_FROM"),
             status_callback=f"{config['BASE_URL']}{CALLBACK_PATH}",
+            whatsapp_templates=config.get("TWILIO_WHATSAPP_TEMPLATES") or {},
             **kwargs,
         )
 
@@ -99,6 +106,19 @@ class TwilioTextProvider:
         if self.whatsapp_from:
             offered.add("whatsapp")
         return frozenset(offered)
+
+    def content_sid(self, template: str) -> str:
+        """The Content SID to send for ``template`` (a SID as is, a name through the map)."""
+        if is_content_sid(template):
+            return template
+        sid = self.whatsapp_templates.get(template)
+        if sid is None:
+            raise TextRejected(
+                f"no Twilio Content SID is configured for the WhatsApp template {template!r} "
+                "(TWILIO_WHATSAPP_TEMPLATES)",
+                code="unknown_template",
+            )
+        return sid
 
     def _arguments(
         self,
@@ -117,7 +137,10 @@ class TwilioTextProvider:
             arguments.update(to=f"whatsapp:{to_phone}", from_=f"whatsapp:{self.whatsapp_from}")
             if template:
                 variables = {str(n): value for n, value in enumerate(parameters, start=1)}
-                arguments.update(content_sid=template, content_variables=json.dumps(variables))
+                arguments.update(
+                    content_sid=self.content_sid(template),
+                    content_variables=json.dumps(variables),
+                )
             else:
                 arguments["body"] = text
             return arguments

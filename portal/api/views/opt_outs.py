@@ -2,7 +2,10 @@
 
 A company that hears "stop sending me messages" on its own channels records it here; it
 covers every company, like an opt-out from a message. Only debtors the key's creditor
-knows (404 otherwise). Recording one twice answers 200 with the existing record.
+knows (404 otherwise). Recording one twice answers 200 with the existing record. The list
+shows the opt-outs that stop this company's messages: those for every company and those the
+debtor made for this company alone on their privacy page (``scope: "company"``), never
+another company's.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class OptOutIn(Strict):
 class OptOutOut(BaseModel):
     channel: Literal["email", "sms", "whatsapp"]
     source: Literal["message", "lgpd", "api", "staff"]
+    scope: Literal["all_companies", "company"]
     created_at: datetime
 
 
@@ -48,15 +52,26 @@ def _debtor(debtor_id: int) -> Debtor:
 
 
 def _present(row: ReminderOptOut) -> OptOutOut:
-    return OptOutOut(channel=row.channel, source=row.source, created_at=row.created_at)  # type: ignore[arg-type]
+    return OptOutOut(
+        channel=row.channel,  # type: ignore[arg-type]
+        source=row.source,  # type: ignore[arg-type]
+        scope="company" if row.scope_creditor_id is not None else "all_companies",
+        created_at=row.created_at,
+    )
 
 
 def _rows(debtor_id: int) -> list[ReminderOptOut]:
     return list(
         db.session.scalars(
             sa.select(ReminderOptOut)
-            .where(ReminderOptOut.debtor_id == debtor_id)
-            .order_by(ReminderOptOut.channel)
+            .where(
+                ReminderOptOut.debtor_id == debtor_id,
+                sa.or_(
+                    ReminderOptOut.scope_creditor_id.is_(None),
+                    ReminderOptOut.scope_creditor_id == g.creditor_id,
+                ),
+            )
+            .order_by(ReminderOptOut.channel, ReminderOptOut.id)
         )
     )
 
@@ -87,7 +102,9 @@ def create_opt_out(debtor_id: int, body: OptOutIn) -> object:
         now=now_utc(),
         creditor_id=g.creditor_id,
     )
-    row = next(r for r in _rows(debtor.id) if r.channel == body.channel)
+    row = next(
+        r for r in _rows(debtor.id) if r.channel == body.channel and r.scope_creditor_id is None
+    )
     return _present(row), 201 if created else 200
 
 

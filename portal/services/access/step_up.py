@@ -41,7 +41,9 @@ class Act(StrEnum):
     ACCEPT = "accept"  # accepting an agreement
     CANCEL = "cancel"  # cancelling an agreement
     CONTACT = "contact"  # changing the contact data a company has
-    EXPORT = "export"  # exporting one's data (next issue)
+    EXPORT = "export"  # exporting one's data (LGPD art. 19)
+    CORRECTION = "correction"  # asking a company to correct one's data (LGPD art. 18 III)
+    PREFERENCES = "preferences"  # changing which channels one's reminders may use
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,10 @@ def act_label(act: Act, agreement_id: int | None = None) -> str:
         return _("cancelar o acordo nº %(n)s", n=agreement_id)
     if act == Act.CONTACT:
         return _("alterar seus dados de contato")
+    if act == Act.CORRECTION:
+        return _("pedir a correção dos seus dados")
+    if act == Act.PREFERENCES:
+        return _("alterar suas preferências de mensagens")
     return _("exportar seus dados")
 
 

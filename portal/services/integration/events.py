@@ -32,6 +32,8 @@ EVENT_TYPES = frozenset(
         "payment.succeeded",
         "payment.refunded",
         "item.disputed",
+        "data_request.created",
+        "data_request.completed",
         "reminder.sent",
         "reminder.failed",
     }

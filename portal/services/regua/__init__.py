@@ -10,3 +10,7 @@
 The rules themselves (quiet hours, caps, stop conditions, the copy checker) are pure domain
 code in ``portal.domain.regua*``.
 """
+
+from portal.services.regua.optouts import Preference, opt_in, opt_out, opted_out, preferences
+
+__all__ = ["Preference", "opt_in", "opt_out", "opted_out", "preferences"]

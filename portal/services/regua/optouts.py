@@ -1,13 +1,17 @@
 """A debtor's "no more reminders on this channel", honoured from the next message on.
 
 Sources: a reply (SAIR) or the one-click link in a message, the debtor's privacy page, the
-company's API, or support on the debtor's request. An opt-out covers every company: the
-portal, not a company, sends the messages. Recording it twice changes nothing.
+company's API, or support on the debtor's request. An opt-out from a message, the API or
+support covers every company: the portal, not a company, sends the messages. On the privacy
+page ("Meus dados") the debtor chooses per company (``scope_creditor_id``); switching a
+channel back on there removes that company's opt-out and any "every company" one (the
+debtor was told so). Recording an opt-out twice changes nothing.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 
@@ -27,11 +31,40 @@ def is_stop_word(text: str) -> bool:
     return normalise(text).strip(" .!") in STOP_WORDS
 
 
-def opted_out(session: DbSession, debtor_id: int) -> set[Channel]:
+def opted_out(session: DbSession, debtor_id: int, creditor_id: int | None = None) -> set[Channel]:
+    """Channels switched off for every company, plus those off for ``creditor_id`` only."""
+    scope: sa.ColumnElement[bool] = ReminderOptOut.scope_creditor_id.is_(None)
+    if creditor_id is not None:
+        scope = sa.or_(scope, ReminderOptOut.scope_creditor_id == creditor_id)
     rows = session.scalars(
-        sa.select(ReminderOptOut.channel).where(ReminderOptOut.debtor_id == debtor_id)
+        sa.select(ReminderOptOut.channel).where(ReminderOptOut.debtor_id == debtor_id, scope)
     )
     return {Channel(c) for c in rows}
+
+
+class Preference(StrEnum):
+    ON = "on"
+    OFF_HERE = "off_here"  # switched off for this company
+    OFF_EVERYWHERE = "off_everywhere"  # switched off for every company
+
+
+def preferences(session: DbSession, debtor_id: int, creditor_id: int) -> dict[Channel, Preference]:
+    """Each channel's state for the debtor's messages about ``creditor_id``."""
+    states = dict.fromkeys(Channel, Preference.ON)
+    for channel, scope in session.execute(
+        sa.select(ReminderOptOut.channel, ReminderOptOut.scope_creditor_id).where(
+            ReminderOptOut.debtor_id == debtor_id,
+            sa.or_(
+                ReminderOptOut.scope_creditor_id.is_(None),
+                ReminderOptOut.scope_creditor_id == creditor_id,
+            ),
+        )
+    ):
+        if scope is None:
+            states[Channel(channel)] = Preference.OFF_EVERYWHERE
+        elif states[Channel(channel)] is Preference.ON:
+            states[Channel(channel)] = Preference.OFF_HERE
+    return states
 
 
 def opt_out(
@@ -44,11 +77,18 @@ def opt_out(
     now: datetime,
     message: ReminderMessage | None = None,
     creditor_id: int | None = None,
+    scope_creditor_id: int | None = None,
 ) -> bool:
-    """Record the opt-out (with its audit record); False when it was already there."""
+    """Record the opt-out (with its audit record); False when it was already there.
+
+    ``scope_creditor_id`` limits it to that company's messages; an opt-out for every
+    company already there covers it too."""
+    scope: sa.ColumnElement[bool] = ReminderOptOut.scope_creditor_id.is_(None)
+    if scope_creditor_id is not None:
+        scope = sa.or_(scope, ReminderOptOut.scope_creditor_id == scope_creditor_id)
     exists = session.scalar(
         sa.select(ReminderOptOut.id).where(
-            ReminderOptOut.debtor_id == debtor.id, ReminderOptOut.channel == channel.value
+            ReminderOptOut.debtor_id == debtor.id, ReminderOptOut.channel == channel.value, scope
         )
     )
     if exists is not None:
@@ -61,6 +101,7 @@ def opt_out(
             source=source.value,
             creditor_id=creditor_id,
             message_id=message.id if message is not None else None,
+            scope_creditor_id=scope_creditor_id,
             created_at=now,
         )
     )
@@ -71,7 +112,45 @@ def opt_out(
         "reminder.opted_out",
         subject=("debtor", debtor.id),
         creditor_id=creditor_id,
-        details={"channel": channel.value, "source": source.value},
+        details={
+            "channel": channel.value,
+            "source": source.value,
+            "scope": "company" if scope_creditor_id is not None else "all",
+        },
+    )
+    return True
+
+
+def opt_in(
+    session: DbSession, debtor: Debtor, channel: Channel, *, creditor_id: int, actor: Actor
+) -> bool:
+    """The debtor wants ``channel`` back for ``creditor_id`` (from their privacy page): removes
+    that company's opt-out and any "every company" one. False when nothing was off."""
+    rows = list(
+        session.scalars(
+            sa.select(ReminderOptOut).where(
+                ReminderOptOut.debtor_id == debtor.id,
+                ReminderOptOut.channel == channel.value,
+                sa.or_(
+                    ReminderOptOut.scope_creditor_id.is_(None),
+                    ReminderOptOut.scope_creditor_id == creditor_id,
+                ),
+            )
+        )
+    )
+    if not rows:
+        return False
+    everywhere = any(row.scope_creditor_id is None for row in rows)
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    record_event(
+        session,
+        actor,
+        "reminder.opted_in",
+        subject=("debtor", debtor.id),
+        creditor_id=creditor_id,
+        details={"channel": channel.value, "scope": "all" if everywhere else "company"},
     )
     return True
 

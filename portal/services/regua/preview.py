@@ -122,4 +122,6 @@ def preview_debtor(
                 )
             )
         result.append(PreviewItem(item, stop, steps))
-    return Preview(debtor, zone_for_phone(phone), opted_out(session, debtor.id), result, name)
+    return Preview(
+        debtor, zone_for_phone(phone), opted_out(session, debtor.id, creditor.id), result, name
+    )

@@ -23,6 +23,7 @@ from portal.domain.errors import N_, Message
 from portal.domain.regua import Phase, Ruler, Step, StepProblem, StepText, ruler_problems
 from portal.domain.regua_copy import Channel
 from portal.domain.regua_hours import DayWindow, SendingWindow
+from portal.domain.whatsapp import is_content_sid
 from portal.models import Creditor, ReguaStep, ReguaVersion
 from portal.services.regua.texts import copy_context
 
@@ -140,6 +141,34 @@ def check_ruler(creditor: Creditor, steps: Sequence[Step], *, enabled: bool) -> 
                         ),
                     )
                 )
+        problems.extend(_unmapped_templates(steps))
+    return problems
+
+
+def _unmapped_templates(steps: Sequence[Step]) -> list[StepProblem]:
+    """WhatsApp steps naming a template that Twilio's map has no Content SID for."""
+    mapping = getattr(current_app.extensions["text_provider"], "whatsapp_templates", None)
+    if mapping is None:  # the outbox: any approved name will do
+        return []
+    problems = []
+    for position, step in enumerate(steps, start=1):
+        if step.channel is not Channel.WHATSAPP:
+            continue
+        names = {step.text_for(v).provider_template for v in ("A", "B")}
+        for name in sorted(n for n in names if n and not is_content_sid(n) and n not in mapping):
+            problems.append(
+                StepProblem(
+                    position,
+                    Message.of(
+                        "no_content_sid",
+                        N_(
+                            "o modelo de WhatsApp %(template)s não tem Content SID configurado "
+                            "(TWILIO_WHATSAPP_TEMPLATES)"
+                        ),
+                        template=name,
+                    ),
+                )
+            )
     return problems
 
 

@@ -135,6 +135,7 @@ class _Batch:
     debtors: dict[int, _Contact]
     items: dict[int, list[ItemFacts]]
     opted_out: dict[int, set[Channel]]
+    company_opted_out: dict[int, set[tuple[int, Channel]]]
     days: dict[int, list[date]]
     keys: dict[int, set[str]]
 
@@ -186,12 +187,16 @@ def _load(
     ):
         items[debtor_id].append(ItemFacts(item_id, creditor_id, due, status))
     opted_out: dict[int, set[Channel]] = defaultdict(set)
-    for debtor_id, channel in session.execute(
-        sa.select(ReminderOptOut.debtor_id, ReminderOptOut.channel).where(
-            ReminderOptOut.debtor_id.between(first, last)
-        )
+    company_opted_out: dict[int, set[tuple[int, Channel]]] = defaultdict(set)
+    for debtor_id, channel, scope in session.execute(
+        sa.select(
+            ReminderOptOut.debtor_id, ReminderOptOut.channel, ReminderOptOut.scope_creditor_id
+        ).where(ReminderOptOut.debtor_id.between(first, last))
     ):
-        opted_out[debtor_id].add(Channel(channel))
+        if scope is None:
+            opted_out[debtor_id].add(Channel(channel))
+        else:
+            company_opted_out[debtor_id].add((scope, Channel(channel)))
     days: dict[int, list[date]] = defaultdict(list)
     since = (at - timedelta(days=8)).date()  # the caps look back 7 local days
     for debtor_id, local_date in session.execute(
@@ -211,7 +216,7 @@ def _load(
     ):
         if item_id in open_items:
             keys[debtor_id].add(key)
-    return _Batch(debtors, items, opted_out, days, keys)
+    return _Batch(debtors, items, opted_out, company_opted_out, days, keys)
 
 
 def plan_batch(
@@ -224,6 +229,7 @@ def plan_batch(
             blocked=debtor.blocked,
             channels=debtor.channels,
             opted_out=frozenset(batch.opted_out.get(debtor_id, ())),
+            company_opted_out=frozenset(batch.company_opted_out.get(debtor_id, ())),
             sent_days=tuple(batch.days.get(debtor_id, ())),
             sent_keys=frozenset(batch.keys.get(debtor_id, ())),
         )

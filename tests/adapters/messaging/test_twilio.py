@@ -132,3 +132,42 @@ def test_signed_callbacks_are_verified(fake: FakeTwilio) -> None:
     other = TwilioTextProvider(ACCOUNT_SID, "another-token", sms_from="+5511990000000")
     assert not other.valid_callback(url, form, signature)
     assert json.dumps(form)  # plain strings, as Twilio posts them
+
+
+def test_a_whatsapp_template_name_is_sent_as_its_configured_content_sid(fake: FakeTwilio) -> None:
+    sid = "HX" + "c" * 32
+    mapped = provider(fake, whatsapp_templates={"lembrete_pendencia": sid})
+    mapped.send_message(
+        channel="whatsapp",
+        to_phone=PHONE,
+        text="Olá, Ana.",
+        template="lembrete_pendencia",
+        parameters=("Ana", "R$ 10,00", "Luz & Cia"),
+    )
+    [sent] = fake.messages
+    assert sent["content_sid"] == sid and sent["body"] == ""
+    assert sent["content_variables"] == {"1": "Ana", "2": "R$ 10,00", "3": "Luz & Cia"}
+
+
+def test_a_template_name_without_a_content_sid_is_refused_before_twilio(fake: FakeTwilio) -> None:
+    with pytest.raises(TextRejected) as refused:
+        provider(fake).send_message(
+            channel="whatsapp", to_phone=PHONE, text="x", template="lembrete_pendencia"
+        )
+    assert refused.value.code == "unknown_template"
+    assert "lembrete_pendencia" in str(refused.value)
+    assert fake.messages == []
+
+
+def test_the_fake_refuses_a_name_passed_as_content_sid_like_twilio(fake: FakeTwilio) -> None:
+    """Why the map exists: Twilio accepts only a Content SID, never the template's name."""
+    from portal.adapters.messaging.twilio import TwilioTextProvider as Provider
+
+    class Unmapped(Provider):
+        def content_sid(self, template: str) -> str:
+            return template
+
+    raw = Unmapped(ACCOUNT_SID, AUTH_TOKEN, whatsapp_from="+5511990000001", api_base_url=fake.url)
+    with pytest.raises(TextRejected) as refused:
+        raw.send_message(channel="whatsapp", to_phone=PHONE, text="x", template="lembrete")
+    assert refused.value.code == "21655"

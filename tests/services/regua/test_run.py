@@ -227,3 +227,33 @@ def test_the_instant_must_carry_a_zone() -> None:
 
     with pytest.raises(ValueError, match="time zone"):
         run(datetime(2026, 9, 14, 10))
+
+
+def test_an_opt_out_from_the_privacy_page_stops_that_company_only(ctx: Path) -> None:
+    """ "Meus dados": SMS off for one company. That company's SMS is skipped at once; another
+    company's SMS to the same person still goes; switching it back on sends it again."""
+    from portal.services.privacy import set_preferences
+
+    muted, _ = company()
+    other, _ = company()
+    debtor = create_debtor()
+    mine = item_due(muted, DUE - timedelta(days=1), debtor=debtor)  # older: would go first
+    theirs = item_due(other, DUE, debtor=debtor)
+    changed = set_preferences(
+        db.session,
+        debtor,
+        muted.id,
+        {Channel.EMAIL: True, Channel.SMS: False, Channel.WHATSAPP: True},
+        actor=SYSTEM,
+        now=at(MONDAY, 9),
+    )
+    assert changed == [Channel.SMS]
+    report = run(at(MONDAY, 10))
+    assert (report.sent, report.skipped_opt_out) == (1, 1)
+    [sent] = messages()
+    assert (sent.pending_item_id, sent.channel) == (theirs.id, "sms")
+    set_preferences(
+        db.session, debtor, muted.id, {Channel.SMS: True}, actor=SYSTEM, now=at(MONDAY, 11)
+    )
+    assert run(at(TUESDAY, 10)).sent == 1
+    assert messages()[-1].pending_item_id == mine.id
