@@ -27,6 +27,7 @@ EventType = Literal[
     "payment.succeeded",
     "payment.refunded",
     "item.disputed",
+    "item.dispute_resolved",
     "reminder.sent",
     "reminder.failed",
 ]

@@ -22,6 +22,7 @@ from portal.models.base import Base, utcnow
 from portal.models.bulk import BulkJob, BulkJobLink, BulkJobStatus, BulkLinkStatus
 from portal.models.creditor import Creditor
 from portal.models.debtor import CreditorDebtor, Debtor, normalise_email
+from portal.models.dispute import DelayReasonRecord, ItemDispute
 from portal.models.document import Document, DocumentKind, DocumentStatus
 from portal.models.imports import ImportJob, ImportOrigin, ImportStatus
 from portal.models.integration import (
@@ -77,6 +78,7 @@ __all__ = [
     "Creditor",
     "CreditorDebtor",
     "Debtor",
+    "DelayReasonRecord",
     "DebtorNote",
     "DeliveryStatus",
     "Document",
@@ -93,6 +95,7 @@ __all__ = [
     "ImportStatus",
     "Installment",
     "InstallmentStatus",
+    "ItemDispute",
     "ItemStatus",
     "LinkPurpose",
     "MessageStatus",

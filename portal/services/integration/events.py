@@ -32,6 +32,7 @@ EVENT_TYPES = frozenset(
         "payment.succeeded",
         "payment.refunded",
         "item.disputed",
+        "item.dispute_resolved",
         "reminder.sent",
         "reminder.failed",
     }
