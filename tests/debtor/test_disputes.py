@@ -1,4 +1,4 @@
-""""Não reconheço esta pendência" and "Motivo do atraso" on the debtor's pages: the form,
+""" "Não reconheço esta pendência" and "Motivo do atraso" on the debtor's pages: the form,
 the attachment checked by content, the status until the company answers, and the scope."""
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ def test_a_debtor_disputes_an_item_with_an_attachment(client: FlaskClient) -> No
     assert form.find("form", enctype="multipart/form-data") is not None
     assert "10 dias úteis" in form.get_text()
 
-    response = post_dispute(client, item.id, reason="already_paid", file=(PDF, "recibo.pdf", "application/pdf"))
+    response = post_dispute(
+        client, item.id, reason="already_paid", file=(PDF, "recibo.pdf", "application/pdf")
+    )
     assert response.status_code == 303
     db.session.expire_all()
     dispute = db.session.scalars(sa.select(ItemDispute)).one()
@@ -180,7 +182,9 @@ def test_the_delay_reason_is_recorded_and_changes_nothing_else(client: FlaskClie
     assert row is not None and row.reason == "unemployment"
     response = client.post(action, data={"csrf_token": csrf_token(home), "reason": "illness"})
     db.session.expire_all()
-    assert db.session.get(DelayReasonRecord, (world.creditor.id, world.debtor.id)).reason == "illness"
+    assert (
+        db.session.get(DelayReasonRecord, (world.creditor.id, world.debtor.id)).reason == "illness"
+    )
     recorded = events("debtor.delay_reason_recorded")
     assert [e.details["reason"] for e in recorded] == ["unemployment", "illness"]
     assert recorded[1].details["previous"] == "unemployment"

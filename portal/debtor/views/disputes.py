@@ -1,4 +1,4 @@
-""""Não reconheço esta pendência" (open a dispute, follow it until the company answers) and
+""" "Não reconheço esta pendência" (open a dispute, follow it until the company answers) and
 "Motivo do atraso" (recorded for the company, changes nothing else).
 
 Only items of companies the session proved (anything else is a 404, like a row that does

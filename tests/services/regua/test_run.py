@@ -227,3 +227,41 @@ def test_the_instant_must_carry_a_zone() -> None:
 
     with pytest.raises(ValueError, match="time zone"):
         run(datetime(2026, 9, 14, 10))
+
+
+def test_a_debtors_dispute_stops_the_regua_until_rejected() -> None:
+    from portal.core.context import Actor
+    from portal.domain.disputes import DisputeOutcome, DisputeReason
+    from portal.models import ActorType
+    from portal.services.disputes import open_dispute, resolve_dispute
+    from tests.access_helpers import make_staff
+
+    creditor, _ = company()
+    item = item_due(creditor, DUE)
+    debtor = Actor(ActorType.DEBTOR, str(item.debtor_id))
+    dispute = open_dispute(
+        db.session,
+        item,
+        DisputeReason.NOT_MINE,
+        "",
+        attachment=None,
+        actor=debtor,
+        now=at(MONDAY, 9),
+        today=MONDAY,
+    )
+    db.session.commit()
+    report = run(at(MONDAY, 10))
+    assert report.sent == 0 and messages() == []
+    staff = make_staff(creditor)
+    resolve_dispute(
+        db.session,
+        dispute,
+        DisputeOutcome.REJECTED,
+        "A dívida é sua, conferimos o contrato.",
+        staff=staff,
+        actor=Actor(ActorType.STAFF, str(staff.id)),
+        now=at(MONDAY, 10),
+    )
+    db.session.commit()
+    assert run(at(MONDAY, 11)).sent == 1
+    assert [m.pending_item_id for m in messages()] == [item.id]
