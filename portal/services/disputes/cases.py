@@ -240,7 +240,7 @@ def _tell_debtor(session: DbSession, dispute: ItemDispute) -> None:
             DisputeOutcome.REJECTED: _(
                 "A empresa manteve a pendência. Ela volta a poder ser negociada."
             ),
-        }[DisputeOutcome(dispute.outcome)]
+        }[DisputeOutcome(dispute.outcome or "")]
         queue_notice(
             session,
             to=contact.email,

@@ -44,9 +44,7 @@ def debtor_dispute(
     )
 
 
-def _scoped(
-    statement: sa.Select[tuple[ItemDispute]], staff: StaffUser
-) -> sa.Select[tuple[ItemDispute]]:
+def _scoped(statement: sa.Select[ItemDispute], staff: StaffUser) -> sa.Select[ItemDispute]:
     scope = staff.scope_ids()
     if scope is not None:
         statement = statement.where(ItemDispute.creditor_id.in_(scope or {-1}))
