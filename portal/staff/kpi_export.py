@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 
 from portal.core.csv_br import cents_br, decimal_br, write_csv
 from portal.core.dispute_labels import delay_reason_label
-from portal.domain.disputes import DelayReason
 from portal.core.formatting import brl
+from portal.domain.disputes import DelayReason
 from portal.domain.kpis import KpiSummary
 from portal.domain.segments import AMOUNT_LABELS, DAYS_LABELS, Segment
 from portal.services.backoffice import KpiReport
