@@ -265,3 +265,37 @@ def test_a_debtors_dispute_stops_the_regua_until_rejected() -> None:
     db.session.commit()
     assert run(at(MONDAY, 11)).sent == 1
     assert [m.pending_item_id for m in messages()] == [item.id]
+
+
+def test_a_dispute_between_reservation_and_send_stops_the_message(ctx: Path) -> None:
+    from portal.core.context import Actor
+    from portal.domain.disputes import DisputeReason
+    from portal.models import ActorType
+    from portal.services.disputes import open_dispute
+
+    creditor, _ = company()
+    item = item_due(creditor, DUE)
+    commits = []
+
+    def commit() -> None:
+        db.session.commit()
+        if not commits:  # right after the reservation is durable, the debtor disputes
+            open_dispute(
+                db.session,
+                db.session.get_one(type(item), item.id),
+                DisputeReason.ALREADY_PAID,
+                "",
+                attachment=None,
+                actor=Actor(ActorType.DEBTOR, str(item.debtor_id)),
+                now=at(MONDAY, 10),
+                today=MONDAY,
+            )
+            db.session.commit()
+        commits.append(1)
+
+    report = run(at(MONDAY, 10), commit=commit)
+    assert (report.sent, report.failed) == (0, 1)
+    [message] = messages()
+    assert message.status == MessageStatus.FAILED
+    assert message.error == "stopped: the item is disputed"
+    assert outbox(ctx) == []
