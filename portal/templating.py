@@ -10,6 +10,12 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, url_for
 
+from portal.core.dispute_labels import (
+    delay_reason_label,
+    dispute_outcome_label,
+    dispute_reason_label,
+    dispute_status_label,
+)
 from portal.core.formatting import (
     FooterIdentity,
     brl,
@@ -113,6 +119,10 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(percent, "percent")
     app.add_template_filter(domain_message, "domain_message")
     app.add_template_filter(cet_note, "cet_note")
+    app.add_template_filter(dispute_reason_label, "dispute_reason")
+    app.add_template_filter(dispute_status_label, "dispute_status")
+    app.add_template_filter(dispute_outcome_label, "dispute_outcome")
+    app.add_template_filter(delay_reason_label, "delay_reason")
     app.add_template_global(csp_nonce, "csp_nonce")
     app.add_template_global(asset_url, "asset_url")
     app.add_template_global(lambda endpoint: endpoint in app.view_functions, "has_endpoint")

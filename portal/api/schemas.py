@@ -29,6 +29,7 @@ EventType = Literal[
     "item.disputed",
     "data_request.created",
     "data_request.completed",
+    "item.dispute_resolved",
     "reminder.sent",
     "reminder.failed",
 ]

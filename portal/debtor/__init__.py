@@ -5,6 +5,7 @@ from portal.debtor.views import (  # noqa: F401  (registers the routes)
     access,
     agreements,
     companies,
+    disputes,
     early_payment,
     home,
     payments,

@@ -41,6 +41,19 @@ class BankCalendar:
             day += _ONE_DAY
         return day
 
+    def add_business_days(self, day: date, count: int) -> date:
+        """The ``count``-th business day after ``day`` (``day`` itself never counts).
+
+        Raises ``ValueError`` for a negative ``count``; zero returns ``day`` unchanged.
+        """
+        if count < 0:
+            raise ValueError("count must not be negative")
+        while count:
+            day += _ONE_DAY
+            if self.is_business_day(day):
+                count -= 1
+        return day
+
 
 def days_in_month(year: int, month: int) -> int:
     """Number of days of ``month`` in ``year`` (Gregorian)."""

@@ -22,6 +22,7 @@ from portal.models.base import Base, utcnow
 from portal.models.bulk import BulkJob, BulkJobLink, BulkJobStatus, BulkLinkStatus
 from portal.models.creditor import Creditor
 from portal.models.debtor import CreditorDebtor, Debtor, normalise_email
+from portal.models.dispute import DelayReasonRecord, ItemDispute
 from portal.models.document import Document, DocumentKind, DocumentStatus
 from portal.models.imports import ImportJob, ImportOrigin, ImportStatus
 from portal.models.integration import (
@@ -88,6 +89,7 @@ __all__ = [
     "DataRequestStatus",
     "Debtor",
     "DebtorNote",
+    "DelayReasonRecord",
     "DeliveryStatus",
     "Document",
     "DocumentKind",
@@ -103,6 +105,7 @@ __all__ = [
     "ImportStatus",
     "Installment",
     "InstallmentStatus",
+    "ItemDispute",
     "ItemStatus",
     "LinkPurpose",
     "MessageStatus",

@@ -9,7 +9,9 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from portal.core.csv_br import cents_br, decimal_br, write_csv
+from portal.core.dispute_labels import delay_reason_label
 from portal.core.formatting import brl
+from portal.domain.disputes import DelayReason
 from portal.domain.kpis import KpiSummary
 from portal.domain.segments import AMOUNT_LABELS, DAYS_LABELS, Segment
 from portal.services.backoffice import KpiReport
@@ -53,7 +55,14 @@ def _csv_header() -> list[str]:
     ]
 
 
-def _csv_row(days: str, amount: str, s: KpiSummary) -> list[str | int]:
+def _delay_header() -> list[str]:
+    return [
+        _("Motivo do atraso: %(reason)s", reason=delay_reason_label(reason))
+        for reason in DelayReason
+    ]
+
+
+def _csv_row(days: str, amount: str, s: KpiSummary, reasons: dict[str, int]) -> list[str | int]:
     return [
         days,
         amount,
@@ -72,15 +81,19 @@ def _csv_row(days: str, amount: str, s: KpiSummary) -> list[str | int]:
         s.links_opened,
         s.conversions,
         decimal_br(s.conversion_pct),
+        *(reasons[reason] for reason in DelayReason),
     ]
 
 
 def kpi_csv(report: KpiReport) -> str:
     """One row for the whole creditor ("Todos"), then one per segment, in pt-BR."""
     with force_locale("pt_BR"):
-        rows = [_csv_row(_("Todos"), _("Todos"), report.total)]
-        rows += [_csv_row(*segment_labels(seg), summary) for seg, summary in report.segments]
-        return write_csv(_csv_header(), rows)
+        rows = [_csv_row(_("Todos"), _("Todos"), report.total, report.delay_reasons_total)]
+        rows += [
+            _csv_row(*segment_labels(seg), summary, report.delay_reasons_of(seg))
+            for seg, summary in report.segments
+        ]
+        return write_csv(_csv_header() + _delay_header(), rows)
 
 
 def kpi_charts(report: KpiReport) -> list[BarChart]:
@@ -120,6 +133,17 @@ def kpi_charts(report: KpiReport) -> list[BarChart]:
             value_header=_("Devedores"),
         ),
     ]
+    reasons = report.delay_reasons_total
+    if any(reasons.values()):
+        charts.append(
+            bar_chart(
+                "chart-delay-reasons",
+                _("Motivos do atraso informados pelos devedores"),
+                [(delay_reason_label(r), n, str(n)) for r, n in reasons.items()],
+                label_header=_("Motivo"),
+                value_header=_("Devedores"),
+            )
+        )
     if report.segments:
         charts.append(
             bar_chart(

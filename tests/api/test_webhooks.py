@@ -264,3 +264,66 @@ def test_payloads_carry_no_full_cpf(app: Flask) -> None:
         body = webhooks.payload(event).decode()
         assert world.debtor.document not in body
         assert contact_of(world.debtor).name not in body
+
+
+def test_dispute_events_reach_the_company_signed(
+    app: Flask, company: Company, other_company: Company, receiver: Receiver, loopback_allowed: None
+) -> None:
+    from portal.core.context import Actor
+    from portal.domain.disputes import DisputeOutcome, DisputeReason
+    from portal.models import ActorType
+    from portal.services.disputes import open_dispute, resolve_dispute
+    from tests.access_helpers import make_staff
+    from tests.factories import create_pending_item
+
+    created = _register(
+        company, receiver.url, event_types=["item.disputed", "item.dispute_resolved"]
+    )
+    assert created.status_code == 201
+    assert sorted(created.json["event_types"]) == ["item.dispute_resolved", "item.disputed"]
+    _register(other_company, receiver.url)  # another company hears nothing of it
+    secret = created.json["secret"]
+    with app.app_context():
+        from portal.models import Creditor
+
+        creditor = db.session.get_one(Creditor, company.creditor.id)
+        item = create_pending_item(creditor=creditor, original_amount_cents=45_000)
+        staff = make_staff(creditor)
+        dispute = open_dispute(
+            db.session,
+            item,
+            DisputeReason.FRAUD,
+            "Clonaram meu cartão.",
+            attachment=None,
+            actor=Actor(ActorType.DEBTOR, str(item.debtor_id)),
+            now=now_utc(),
+            today=now_utc().date(),
+        )
+        db.session.commit()
+        resolve_dispute(
+            db.session,
+            dispute,
+            DisputeOutcome.CANCELLED,
+            "Confirmamos a fraude e cancelamos.",
+            staff=staff,
+            actor=Actor(ActorType.STAFF, str(staff.id)),
+            now=now_utc(),
+        )
+        db.session.commit()
+        reference, document = item.external_reference, item.debtor.document
+    wait_for_background_tasks()
+    _retry_due(app)
+    payloads = sorted(
+        (Webhook(secret).verify(body, headers) for headers, body in receiver.received),
+        key=lambda p: p["sequence"],  # deliveries may arrive in any order
+    )
+    assert [p["type"] for p in payloads] == ["item.disputed", "item.dispute_resolved"]
+    opened, resolved = (p["data"] for p in payloads)
+    assert opened["item"]["external_reference"] == reference
+    assert opened["dispute"]["reason"] == "fraud" and opened["dispute"]["status"] == "open"
+    assert opened["dispute"]["details"] == "Clonaram meu cartão."
+    assert resolved["item"]["status"] == "cancelled"
+    assert resolved["dispute"]["outcome"] == "cancelled"
+    assert resolved["dispute"]["status"] == "upheld"
+    assert resolved["dispute"]["answer"] == "Confirmamos a fraude e cancelamos."
+    assert all(document not in str(p) for p in payloads)

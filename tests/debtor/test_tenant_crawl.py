@@ -55,10 +55,33 @@ def _starts(client: FlaskClient, scene: Scene) -> list[str]:
     ]
 
 
+def _b_dispute(scene: Scene) -> int:
+    """B's item disputed by the person (in B's session): its case page is B's row."""
+    from portal.core.clock import now_utc, today_br
+    from portal.core.context import SYSTEM
+    from portal.domain.disputes import DisputeReason
+    from portal.services.disputes import open_dispute
+
+    dispute = open_dispute(
+        db.session,
+        scene.b.items[-1],
+        DisputeReason.WRONG_AMOUNT,
+        "segredo de B",
+        attachment=None,
+        actor=SYSTEM,
+        now=now_utc(),
+        today=today_br(),
+    )
+    db.session.commit()
+    return dispute.id
+
+
 def _b_route_values(scene: Scene) -> dict[str, object]:
     b = scene.b
     document = _documents(b.agreement.id)[0]
     return {
+        "item_id": b.items[0].id,
+        "dispute_id": _b_dispute(scene),
         "agreement_id": b.agreement.id,
         "document_id": document.id,
         "payment_id": b.paid.id,
@@ -113,7 +136,17 @@ def test_a_session_that_proved_only_a_shows_nothing_of_b(app: Flask, client: Fla
     direct = _every_get_route_with_bs_rows(app, client, scene)
     assert leaks(direct, scene.b_secrets) == []
     for path in direct:
-        if any(key in path for key in ("/acordos/", "/pagamentos/", "/simula", "/meus-dados/")):
+        if any(
+            key in path
+            for key in (
+                "/acordos/",
+                "/pagamentos/",
+                "/simula",
+                "/meus-dados/",
+                "/pendencias/",
+                "/contestacoes/",
+            )
+        ):
             assert direct[path].startswith("404"), path
 
 

@@ -149,3 +149,24 @@ def test_add_months(day: date, months: int, expected: date) -> None:
 )
 def test_days_in_month(year: int, month: int, days: int) -> None:
     assert days_in_month(year, month) == days
+
+
+@pytest.mark.parametrize(
+    ("day", "count", "expected"),
+    [
+        (date(2026, 12, 4), 0, date(2026, 12, 4)),  # zero: the day itself
+        (date(2026, 12, 4), 1, date(2026, 12, 7)),  # Friday + 1 → Monday
+        (date(2026, 12, 5), 1, date(2026, 12, 7)),  # Saturday + 1 → Monday
+        (date(2026, 12, 21), 10, date(2027, 1, 6)),  # Christmas and New Year skipped
+        (date(2026, 2, 13), 1, date(2026, 2, 18)),  # Carnival skipped
+    ],
+)
+def test_add_business_days_skips_weekends_and_holidays(
+    day: date, count: int, expected: date
+) -> None:
+    assert anbima_calendar().add_business_days(day, count) == expected
+
+
+def test_add_business_days_refuses_a_negative_count() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        anbima_calendar().add_business_days(date(2026, 12, 4), -1)

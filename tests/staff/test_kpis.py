@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -262,3 +262,42 @@ def test_a_creditor_without_data_shows_dashes_not_errors(client: FlaskClient) ->
     assert facts["Taxa de recuperação"] == facts["Conversão de link aberto em acordo"] == "—"
     assert "Nenhum devedor com pendências ou movimento neste período." in page.get_text()
     assert len(page.select("figure.chart svg[role=img]")) == 3
+
+
+def test_delay_reasons_are_counted_on_the_page_and_in_the_csv(client: FlaskClient) -> None:
+    from portal.core.clock import now_utc, today_br
+    from portal.core.context import SYSTEM
+    from portal.domain.disputes import DelayReason
+    from portal.services.disputes import record_delay_reason
+
+    a, b = create_creditor(trade_name="Credora A"), create_creditor(trade_name="Credora B")
+    due = today_br() - timedelta(days=40)
+    people = [create_debtor(name=n) for n in ("Ana", "Bia", "Caio")]
+    for person, reason in zip(
+        people, (DelayReason.UNEMPLOYMENT, DelayReason.UNEMPLOYMENT, None), strict=True
+    ):
+        item(a, person, 30_000, due)
+        if reason is not None:
+            record_delay_reason(db.session, a.id, person.id, reason, actor=SYSTEM, now=now_utc())
+    stranger = create_debtor(name="Dora")
+    item(b, stranger, 30_000, due)
+    record_delay_reason(
+        db.session, b.id, stranger.id, DelayReason.FORGOT, actor=SYSTEM, now=now_utc()
+    )
+    db.session.commit()
+    _agent(client, a)
+    page = parse_page(client.get("/atendimento/indicadores", query_string={"credor": a.id}))
+    chart = page.find("figure", id="chart-delay-reasons") or page.find(
+        lambda tag: tag.name == "figure" and "Motivos do atraso" in tag.get_text()
+    )
+    assert chart is not None
+    cells = [td.get_text(strip=True) for td in chart.select("tbody td")]
+    assert cells == ["2", "0", "0", "0", "0"]
+    response = client.get("/atendimento/indicadores.csv", query_string={"credor": a.id})
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig")), delimiter=";"))
+    header, total, *segments = rows
+    line = dict(zip(header, total, strict=True))
+    assert line["Motivo do atraso: Desemprego"] == "2"
+    assert line["Motivo do atraso: Esqueci"] == "0"  # Credora B's debtor is not counted
+    [segment] = segments
+    assert dict(zip(header, segment, strict=True))["Motivo do atraso: Desemprego"] == "2"

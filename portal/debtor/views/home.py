@@ -8,9 +8,11 @@ from flask import g, render_template, session
 from portal.auth.decorators import debtor_required
 from portal.core.clock import today_br
 from portal.debtor.blueprint import bp
+from portal.debtor.dispute_forms import DelayReasonForm
 from portal.debtor.scope import greeting_name, proved
 from portal.extensions import db
 from portal.models import Creditor
+from portal.services.disputes import debtor_disputes, delay_reasons_of
 from portal.services.negotiation import debtor_dashboard
 
 
@@ -19,6 +21,7 @@ from portal.services.negotiation import debtor_dashboard
 def home() -> str:
     debtor = g.debtor
     groups, open_agreements = debtor_dashboard(db.session, debtor, today_br(), proved())
+    disputes = debtor_disputes(db.session, debtor.id, proved())
     creditor_id = session.get("creditor_id")
     if creditor_id in proved():
         g.creditor = db.session.get(Creditor, creditor_id)
@@ -28,4 +31,7 @@ def home() -> str:
         groups=groups,
         total_cents=sum(group.total_cents for group in groups),
         open_agreements=open_agreements,
+        disputes=disputes,
+        delay_reasons=delay_reasons_of(db.session, debtor.id, proved()),
+        delay_form=DelayReasonForm(),
     )

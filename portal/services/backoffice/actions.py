@@ -33,7 +33,8 @@ MAX_REASON_LENGTH = 300
 
 class StaffActionError(Exception):
     """The action is refused as the records stand; ``reason`` is a code the page explains:
-    ``note_length``, ``reason_length``, ``not_open``, ``in_agreement``, ``not_disputed``."""
+    ``note_length``, ``reason_length``, ``not_open``, ``in_agreement``, ``not_disputed``,
+    ``has_case``."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -170,7 +171,15 @@ def dispute_item(session: DbSession, item: PendingItem, *, actor: Actor) -> None
 
 
 def resolve_item(session: DbSession, item: PendingItem, *, actor: Actor) -> None:
-    """The dispute is over: the item is open again, and can be negotiated."""
+    """The dispute is over: the item is open again, and can be negotiated.
+
+    A dispute the debtor opened (a case) is answered through its case page instead
+    (``has_case``): the debtor is owed the answer.
+    """
+    from portal.services.disputes import open_dispute_ids
+
+    if open_dispute_ids(session, [item.id]):
+        raise StaffActionError("has_case")
     if not _move_item(session, item, ItemStatus.DISPUTED.value, ItemStatus.OPEN.value):
         raise StaffActionError("not_disputed")
     record_event(

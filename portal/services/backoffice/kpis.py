@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -67,6 +67,7 @@ from portal.models import (
     Payment,
     PendingItem,
 )
+from portal.services.disputes import count_by_reason, delay_reasons_by_debtor
 
 MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 30
@@ -99,6 +100,19 @@ class KpiReport:
     period: Period
     total: KpiSummary
     segments: list[tuple[Segment | None, KpiSummary]]
+    # "Motivo do atraso" of the debtors counted, per segment: {segment: {reason: count}}
+    delay_reasons: dict[Segment | None, dict[str, int]] = field(default_factory=dict)
+
+    def delay_reasons_of(self, segment: Segment | None) -> dict[str, int]:
+        return self.delay_reasons.get(segment) or count_by_reason(())
+
+    @property
+    def delay_reasons_total(self) -> dict[str, int]:
+        total = count_by_reason(())
+        for counts in self.delay_reasons.values():
+            for reason, n in counts.items():
+                total[reason] += n
+        return total
 
 
 def _local_date(moment: datetime) -> date:
@@ -245,6 +259,8 @@ def creditor_kpis(session: DbSession, creditor: Creditor, period: Period) -> Kpi
     debtors = (set(items.portfolio) | set(payments) | set(made) | set(outcomes) | set(opened)) | {
         d for d, moment in first_payment.items() if period.utc_start <= moment < period.utc_end
     }
+    reasons = delay_reasons_by_debtor(session, cid)
+    reasons_by_segment: dict[Segment | None, list[str]] = defaultdict(list)
     accounts = []
     for debtor_id in sorted(debtors):
         days_to_pay = None
@@ -258,10 +274,14 @@ def creditor_kpis(session: DbSession, creditor: Creditor, period: Period) -> Kpi
             days_to_pay = days_between(_local_date(linked_at), _local_date(paid_at))
         opened_at = opened.get(debtor_id)
         states = outcomes.get(debtor_id, {})
+        segment = _segment(items.portfolio.get(debtor_id, []), period.end) or _segment(
+            items.fallback.get(debtor_id, []), period.end
+        )
+        if debtor_id in reasons:
+            reasons_by_segment[segment].append(reasons[debtor_id])
         accounts.append(
             AccountFacts(
-                segment=_segment(items.portfolio.get(debtor_id, []), period.end)
-                or _segment(items.fallback.get(debtor_id, []), period.end),
+                segment=segment,
                 portfolio_cents=sum(amount for amount, _ in items.portfolio.get(debtor_id, [])),
                 payments=tuple(payments.get(debtor_id, ())),
                 agreements_made=len(made.get(debtor_id, ())),
@@ -274,4 +294,10 @@ def creditor_kpis(session: DbSession, creditor: Creditor, period: Period) -> Kpi
                 days_to_first_payment=days_to_pay,
             )
         )
-    return KpiReport(creditor, period, summarise(accounts), by_segment(accounts))
+    return KpiReport(
+        creditor,
+        period,
+        summarise(accounts),
+        by_segment(accounts),
+        {segment: count_by_reason(found) for segment, found in reasons_by_segment.items()},
+    )

@@ -34,6 +34,7 @@ EVENT_TYPES = frozenset(
         "item.disputed",
         "data_request.created",
         "data_request.completed",
+        "item.dispute_resolved",
         "reminder.sent",
         "reminder.failed",
     }

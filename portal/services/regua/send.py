@@ -26,6 +26,7 @@ from portal.models import (
     Creditor,
     CreditorDebtor,
     Debtor,
+    ItemStatus,
     MessageStatus,
     PendingItem,
     ReguaStep,
@@ -120,6 +121,14 @@ def send_reserved(
     step_row = session.get(ReguaStep, message.step_id)
     creditor = session.get(Creditor, message.creditor_id)
     assert item is not None and step_row is not None and creditor is not None  # noqa: S101
+    if item.status != ItemStatus.OPEN:
+        # Stopped between the reservation and now (the debtor disputed the item, accepted an
+        # agreement or paid): nothing leaves, and the company hears why.
+        message.status = MessageStatus.FAILED
+        message.failed_at = now
+        message.error = f"stopped: the item is {item.status}"
+        record_outcome(session, message, actor, item=item)
+        return False
     debtor = item.debtor
     # The person as this item's company knows them: its name and its contact, never another
     # company's (tenant isolation).

@@ -152,6 +152,8 @@ def _item_error(reason: str) -> str:
             "Esta pendência faz parte de um acordo em andamento. Para contestá-la, cancele o "
             "acordo antes."
         )
+    if reason == "has_case":
+        return _("O devedor abriu esta contestação: responda pela página da contestação.")
     if reason == "not_disputed":
         return _("Esta pendência não está contestada.")
     return _("Só pendências em aberto podem ser contestadas.")

@@ -48,6 +48,7 @@ from portal.services.backoffice import (
     staff_names,
     timeline,
 )
+from portal.services.disputes import open_dispute_ids
 from portal.services.notify import queue_email
 from portal.staff import labels
 from portal.staff.blueprint import bp
@@ -135,11 +136,15 @@ def render_debtor_page(
     creditors = creditors_for(db.session, staff, debtor.id)
     recent = timeline(db.session, staff, debtor, per_page=TIMELINE_PREVIEW)
     messages = messages_sent(db.session, staff, debtor)
+    groups = items_in_scope(db.session, staff, debtor, today_br())
     return render_template(
         "staff/debtors/show.html",
         debtor=debtor,
         creditors=creditors,
-        groups=items_in_scope(db.session, staff, debtor, today_br()),
+        groups=groups,
+        open_cases=open_dispute_ids(
+            db.session, [row.item.id for group in groups for row in group.rows]
+        ),
         agreements=agreements_in_scope(db.session, staff, debtor),
         payments=payments_in_scope(db.session, staff, debtor),
         links=_links(debtor),

@@ -257,3 +257,75 @@ def test_an_opt_out_from_the_privacy_page_stops_that_company_only(ctx: Path) -> 
     )
     assert run(at(TUESDAY, 10)).sent == 1
     assert messages()[-1].pending_item_id == mine.id
+
+
+def test_a_debtors_dispute_stops_the_regua_until_rejected() -> None:
+    from portal.core.context import Actor
+    from portal.domain.disputes import DisputeOutcome, DisputeReason
+    from portal.models import ActorType
+    from portal.services.disputes import open_dispute, resolve_dispute
+    from tests.access_helpers import make_staff
+
+    creditor, _ = company()
+    item = item_due(creditor, DUE)
+    debtor = Actor(ActorType.DEBTOR, str(item.debtor_id))
+    dispute = open_dispute(
+        db.session,
+        item,
+        DisputeReason.NOT_MINE,
+        "",
+        attachment=None,
+        actor=debtor,
+        now=at(MONDAY, 9),
+        today=MONDAY,
+    )
+    db.session.commit()
+    report = run(at(MONDAY, 10))
+    assert report.sent == 0 and messages() == []
+    staff = make_staff(creditor)
+    resolve_dispute(
+        db.session,
+        dispute,
+        DisputeOutcome.REJECTED,
+        "A dívida é sua, conferimos o contrato.",
+        staff=staff,
+        actor=Actor(ActorType.STAFF, str(staff.id)),
+        now=at(MONDAY, 10),
+    )
+    db.session.commit()
+    assert run(at(MONDAY, 11)).sent == 1
+    assert [m.pending_item_id for m in messages()] == [item.id]
+
+
+def test_a_dispute_between_reservation_and_send_stops_the_message(ctx: Path) -> None:
+    from portal.core.context import Actor
+    from portal.domain.disputes import DisputeReason
+    from portal.models import ActorType
+    from portal.services.disputes import open_dispute
+
+    creditor, _ = company()
+    item = item_due(creditor, DUE)
+    commits = []
+
+    def commit() -> None:
+        db.session.commit()
+        if not commits:  # right after the reservation is durable, the debtor disputes
+            open_dispute(
+                db.session,
+                db.session.get_one(type(item), item.id),
+                DisputeReason.ALREADY_PAID,
+                "",
+                attachment=None,
+                actor=Actor(ActorType.DEBTOR, str(item.debtor_id)),
+                now=at(MONDAY, 10),
+                today=MONDAY,
+            )
+            db.session.commit()
+        commits.append(1)
+
+    report = run(at(MONDAY, 10), commit=commit)
+    assert (report.sent, report.failed) == (0, 1)
+    [message] = messages()
+    assert message.status == MessageStatus.FAILED
+    assert message.error == "stopped: the item is disputed"
+    assert outbox(ctx) == []
