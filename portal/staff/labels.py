@@ -50,6 +50,8 @@ ACTIONS: dict[str, Any] = {
     "debtor.note_added": _l("Anotação registrada"),
     "item.disputed": _l("Pendência marcada como contestada"),
     "item.resolved": _l("Contestação resolvida: pendência em aberto de novo"),
+    "item.bureau_removed": _l("Retirada do cadastro de inadimplentes confirmada pela empresa"),
+    "creditor.contact_changed": _l("Canais de atendimento da empresa alterados"),
     "reminder.sent": _l("Lembrete da régua enviado"),
     "reminder.failed": _l("Lembrete da régua não entregue"),
     "reminder.opted_out": _l("Devedor pediu para não receber mais lembretes"),

@@ -32,6 +32,7 @@ EVENT_TYPES = frozenset(
         "payment.succeeded",
         "payment.refunded",
         "item.disputed",
+        "item.bureau_removed",
         "reminder.sent",
         "reminder.failed",
     }
