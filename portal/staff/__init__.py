@@ -4,6 +4,7 @@ from portal.staff.blueprint import bp
 from portal.staff.views import (  # noqa: F401  (registers the routes)
     articles,
     auth,
+    companies,
     debtor_actions,
     debtors,
     imports,
@@ -13,6 +14,7 @@ from portal.staff.views import (  # noqa: F401  (registers the routes)
     regua,
     regua_kpis,
     regua_preview,
+    removals,
     segments,
     timeline,
 )

@@ -12,6 +12,10 @@ from portal.services.backoffice.actions import (
     resolve_item,
     reveal_document,
 )
+from portal.services.backoffice.companies import (
+    channels_of,
+    update_support_channels,
+)
 from portal.services.backoffice.debtor_view import (
     agreement_in_scope,
     agreements_in_scope,
@@ -62,6 +66,7 @@ __all__ = [
     "StaffActionError",
     "StaffError",
     "add_note",
+    "channels_of",
     "agreement_in_scope",
     "agreements_in_scope",
     "authenticate_staff",
@@ -87,4 +92,5 @@ __all__ = [
     "search_debtors",
     "staff_names",
     "timeline",
+    "update_support_channels",
 ]
