@@ -22,8 +22,8 @@ from portal.core.formatting import (
 )
 from portal.domain.cet import Cet
 from portal.domain.cet import cet_note as note_of
-from portal.domain.documents import format_cnpj
 from portal.domain.contact import format_phone, tel_uri, whatsapp_uri
+from portal.domain.documents import format_cnpj
 from portal.http import csp_nonce
 from portal.i18n import html_lang
 

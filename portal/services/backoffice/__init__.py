@@ -13,7 +13,6 @@ from portal.services.backoffice.actions import (
     reveal_document,
 )
 from portal.services.backoffice.companies import (
-    channels_of,
     update_support_channels,
 )
 from portal.services.backoffice.debtor_view import (
@@ -66,7 +65,6 @@ __all__ = [
     "StaffActionError",
     "StaffError",
     "add_note",
-    "channels_of",
     "agreement_in_scope",
     "agreements_in_scope",
     "authenticate_staff",

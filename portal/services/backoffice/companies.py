@@ -16,15 +16,6 @@ _FIELDS = {
 }
 
 
-def channels_of(creditor: Creditor) -> SupportChannels:
-    return SupportChannels(
-        creditor.support_phone,
-        creditor.support_whatsapp,
-        creditor.support_email,
-        creditor.support_hours,
-    )
-
-
 def update_support_channels(
     session: DbSession, creditor: Creditor, channels: SupportChannels, *, actor: Actor
 ) -> list[str]:

@@ -102,9 +102,7 @@ def apply_trigger(
     return after
 
 
-def _reopen_items(
-    session: DbSession, agreement: Agreement, *, credit: bool, now: datetime
-) -> None:
+def _reopen_items(session: DbSession, agreement: Agreement, *, credit: bool, now: datetime) -> None:
     """Items go back to open; with ``credit``, what was paid is credited to them (in
     proportion to their balances at acceptance)."""
     for installment in agreement.installments:

@@ -145,9 +145,7 @@ def overdue_removal_count(
     return len(unconfirmed_removals(session, creditor_ids, today, overdue_only=True, limit=10**9))
 
 
-_NOT_REPORTED = N_(
-    "esta pendência não foi informada como registrada em cadastro de inadimplentes"
-)
+_NOT_REPORTED = N_("esta pendência não foi informada como registrada em cadastro de inadimplentes")
 _NOT_PAID = N_("esta pendência ainda não está paga: a retirada só vale depois do pagamento")
 _DATE_PROBLEMS = {
     RemovalDateProblem.FUTURE: ("removal_in_future", N_("a data da retirada não pode ser futura")),

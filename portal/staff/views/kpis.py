@@ -26,9 +26,9 @@ from portal.services.backoffice import (
     creditor_kpis,
     creditors_in_scope,
 )
+from portal.services.negotiation import overdue_removal_count
 from portal.staff.blueprint import bp
 from portal.staff.kpi_export import kpi_charts, kpi_csv, number, segment_labels
-from portal.services.negotiation import overdue_removal_count
 from portal.staff.report_forms import KpiFilterForm
 from portal.staff.views.regua_preview import kpi_context
 

@@ -69,8 +69,10 @@ def confirm_bureau_removal(item_id: int) -> Response | tuple[str, int]:
     except RemovalRefused as refused:
         return _page(domain_message(refused.message), 422 if refused.status == 422 else 409)
     flash(
-        _("Retirada da pendência %(ref)s confirmada. O devedor já vê a retirada como concluída.",
-          ref=item.external_reference),
+        _(
+            "Retirada da pendência %(ref)s confirmada. O devedor já vê a retirada como concluída.",
+            ref=item.external_reference,
+        ),
         "success",
     )
     return redirect(url_for("staff.removals", situacao=request.args.get("situacao")), code=303)
