@@ -28,6 +28,7 @@ from portal.core.formatting import (
 )
 from portal.domain.cet import Cet
 from portal.domain.cet import cet_note as note_of
+from portal.domain.contact import format_phone, tel_uri, whatsapp_uri
 from portal.domain.documents import format_cnpj
 from portal.http import csp_nonce
 from portal.i18n import html_lang
@@ -111,6 +112,22 @@ def asset_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
+def note_contact_shown(creditor_id: int) -> str:
+    """Called by the company-contact component: the footer then does not repeat it."""
+    shown: set[int] = g.setdefault("contact_shown", set())
+    shown.add(creditor_id)
+    return ""
+
+
+def footer_contact() -> Any:
+    """The company whose support channels the footer shows: the page's company (``g.creditor``)
+    unless the page already showed them."""
+    creditor = g.get("creditor") if has_request_context() else None
+    if creditor is None or creditor.id in g.get("contact_shown", set()):
+        return None
+    return creditor
+
+
 def init_templating(app: Flask) -> None:
     app.add_template_filter(brl, "brl")
     app.add_template_filter(date_br, "date_br")
@@ -123,7 +140,12 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(dispute_status_label, "dispute_status")
     app.add_template_filter(dispute_outcome_label, "dispute_outcome")
     app.add_template_filter(delay_reason_label, "delay_reason")
+    app.add_template_filter(format_phone, "support_phone")
+    app.add_template_filter(tel_uri, "tel_uri")
+    app.add_template_filter(whatsapp_uri, "whatsapp_uri")
     app.add_template_global(csp_nonce, "csp_nonce")
+    app.add_template_global(note_contact_shown, "note_contact_shown")
+    app.add_template_global(footer_contact, "footer_contact")
     app.add_template_global(asset_url, "asset_url")
     app.add_template_global(lambda endpoint: endpoint in app.view_functions, "has_endpoint")
 

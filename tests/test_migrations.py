@@ -187,3 +187,50 @@ def test_0015_gives_each_company_its_own_copy_of_todays_contact_data(
             back = c.execute(sa.text("SELECT name, email, phone FROM debtors")).one()
         assert tuple(back) == ("Maria Souza", "maria@example.com", "+5541999990000")
         db.engine.dispose()
+
+
+def test_0019_dates_items_already_paid_by_their_last_update(tmp_path: Path) -> None:
+    """Items paid before the removal tracker existed take their last update as ``paid_at``;
+    open items stay without one; nothing is reported to a bureau by default."""
+    scratch = make_test_app(f"sqlite:///{tmp_path / 'bureau.sqlite3'}")
+    stamp = "2026-03-02 15:00:00.000000"
+    with scratch.app_context():
+        flask_migrate.upgrade(revision="0016")
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(
+                "INSERT INTO creditors (id, legal_name, trade_name, cnpj, address_line, city, "
+                "state, postal_code, brand_color, created_at, updated_at) VALUES (1, 'C', 'C', "
+                "'00000000000001', 'R', 'Recife', 'PE', '50000000', '#1b5e7a', ?, ?)",
+                (stamp, stamp),
+            )
+            cursor.execute(
+                "INSERT INTO debtors (id, document_type, document, created_at, updated_at) "
+                "VALUES (1, 'cpf', '52998224725', ?, ?)",
+                (stamp, stamp),
+            )
+            for row_id, status in ((1, "paid"), (2, "open")):
+                cursor.execute(
+                    "INSERT INTO pending_items (id, creditor_id, debtor_id, external_reference, "
+                    "description, original_amount_cents, original_due_date, status, "
+                    "credited_cents, created_at, updated_at) "
+                    "VALUES (?, 1, 1, ?, 'x', 100, '2026-01-10', ?, 0, ?, ?)",
+                    (row_id, f"R{row_id}", status, stamp, stamp),
+                )
+        finally:
+            raw.close()
+        flask_migrate.upgrade()
+        items = sa.table(
+            "pending_items",
+            sa.column("id"),
+            sa.column("paid_at"),
+            sa.column("bureau_reported"),
+            sa.column("bureau_removed_on"),
+        )
+        with db.engine.connect() as connection:
+            rows = {r.id: r for r in connection.execute(sa.select(items)).all()}
+        db.engine.dispose()
+    assert str(rows[1].paid_at).startswith("2026-03-02 15:00:00")
+    assert rows[2].paid_at is None
+    assert not rows[1].bureau_reported and rows[1].bureau_removed_on is None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from portal.api import schemas
+from portal.core.clock import today_br
 from portal.models import Agreement, CreditorDebtor, Payment, PendingItem, WebhookEndpoint
+from portal.services.negotiation import removal_of
 
 
 def debtor(contact: CreditorDebtor, outcome: str | None = None) -> schemas.DebtorOut:
@@ -21,6 +23,7 @@ def debtor(contact: CreditorDebtor, outcome: str | None = None) -> schemas.Debto
 
 
 def item(row: PendingItem) -> schemas.ItemOut:
+    removal = removal_of(row, today_br())
     return schemas.ItemOut(
         id=row.id,
         external_reference=row.external_reference,
@@ -29,6 +32,17 @@ def item(row: PendingItem) -> schemas.ItemOut:
         amount_cents=row.original_amount_cents,
         due_date=row.original_due_date,
         status=row.status,  # type: ignore[arg-type]
+        bureau_reported=row.bureau_reported,
+        paid_at=row.paid_at,
+        bureau_removal=None
+        if removal is None
+        else schemas.BureauRemovalOut(
+            paid_on=removal.paid_on,
+            deadline=removal.deadline,
+            state=removal.state.value,  # type: ignore[arg-type]
+            removed_on=removal.confirmed_on,
+            days_late=removal.days_late,
+        ),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

@@ -30,6 +30,7 @@ EventType = Literal[
     "data_request.created",
     "data_request.completed",
     "item.dispute_resolved",
+    "item.bureau_removed",
     "reminder.sent",
     "reminder.failed",
 ]
@@ -77,10 +78,32 @@ class ItemIn(Strict):
     description: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     amount_cents: int = Field(gt=0, le=1_000_000_000)
     due_date: date
+    bureau_reported: bool | None = Field(
+        None,
+        description="true when you reported this debt to a credit bureau (SPC, Serasa…): once "
+        "paid, the debtor follows its removal (5 business days, Súmula 548 STJ); omitted "
+        "keeps what we have",
+    )
 
 
 class ItemBatchIn(Strict):
     items: list[ItemIn] = Field(min_length=1, max_length=1000)
+
+
+class BureauRemovalOut(BaseModel):
+    """The removal from the credit bureaus of a paid item you reported."""
+
+    paid_on: date
+    deadline: date = Field(description="5 business days after payment (Súmula 548 STJ)")
+    state: Literal["waiting", "overdue", "done", "done_late"]
+    removed_on: date | None = Field(description="the day you confirmed the removal")
+    days_late: int
+
+
+class BureauRemovalIn(Strict):
+    removed_on: date | None = Field(
+        None, description="the day the record was removed; today (Brasília) when omitted"
+    )
 
 
 class ItemOut(BaseModel):
@@ -91,6 +114,11 @@ class ItemOut(BaseModel):
     amount_cents: int
     due_date: date
     status: Literal["open", "in_agreement", "paid", "cancelled", "disputed"]
+    bureau_reported: bool
+    paid_at: datetime | None
+    bureau_removal: BureauRemovalOut | None = Field(
+        description="only for a paid item reported to a credit bureau"
+    )
     created_at: datetime
     updated_at: datetime
 

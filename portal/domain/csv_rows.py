@@ -12,7 +12,8 @@ Conventions (the file's contract, also shown on the upload page):
   with a decimal comma must then be quoted, as every spreadsheet does on export.
 * **Header** (first line): column names in pt-BR, tolerant of case, accents, spaces and
   hyphens (``Referência`` = ``referencia``, ``E-mail`` = ``email``). Required: documento,
-  nome, referencia, descricao, valor, vencimento; optional: email, telefone, data_nascimento.
+  nome, referencia, descricao, valor, vencimento; optional: email, telefone, data_nascimento,
+  negativado (``sim``/``não``, blank = não: the debt was reported to a credit bureau).
   **Unknown columns are refused** (the whole file): a typo in an optional column would
   otherwise silently drop that data for every row.
 * **Money**: read by ``portal.domain.money.parse_brl``, the parser of every typed amount:
@@ -36,6 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from portal.domain.bureau import parse_yes_no
 from portal.domain.errors import N_, Message
 from portal.domain.money import InvalidMoneyText, parse_brl
 from portal.domain.records import (
@@ -48,9 +50,9 @@ from portal.domain.records import (
 )
 
 REQUIRED_COLUMNS = ("documento", "nome", "referencia", "descricao", "valor", "vencimento")
-OPTIONAL_COLUMNS = ("email", "telefone", "data_nascimento")
+OPTIONAL_COLUMNS = ("email", "telefone", "data_nascimento", "negativado")
 # The order of columns in the documentation and of problems within a row.
-COLUMN_ORDER = (*REQUIRED_COLUMNS[:2], *OPTIONAL_COLUMNS, *REQUIRED_COLUMNS[2:])
+COLUMN_ORDER = (*REQUIRED_COLUMNS[:2], *OPTIONAL_COLUMNS[:3], *REQUIRED_COLUMNS[2:], "negativado")
 ALIASES = {
     "cpf": "documento",
     "cnpj": "documento",
@@ -63,6 +65,7 @@ ALIASES = {
     "valor_r": "valor",
     "data_vencimento": "vencimento",
     "data_de_vencimento": "vencimento",
+    "negativada": "negativado",
 }
 # Names ``portal.domain.records`` gives its fields, as the columns of the file.
 FIELD_COLUMNS = {
@@ -220,6 +223,7 @@ _REQUIRED_KEYS = {
 _INVALID_DATE = N_("data inválida: use o formato dd/mm/aaaa")
 _IMPOSSIBLE_DATE = N_("esta data não existe no calendário")
 _TOO_MANY = N_("a linha tem mais colunas que o cabeçalho")
+_YES_NO = N_("use sim ou não (em branco: não)")
 _DUPLICATE_REFERENCE = N_("referência repetida: já aparece na linha %(line)s")
 _DEBTOR_CONFLICT = N_("dados do devedor diferentes dos da linha %(line)s para o mesmo CPF/CNPJ")
 
@@ -354,6 +358,9 @@ class CsvTable:
         birth = None
         if values["data_nascimento"].strip():
             birth = _date_cell(values["data_nascimento"], "data_nascimento", line, problems)
+        reported = parse_yes_no(values["negativado"])
+        if reported is None:
+            problems.append(RowProblem(line, "negativado", Message.of("invalid_yes_no", _YES_NO)))
         taken = {p.column for p in problems}  # refused while parsing: placeholders below
         reference = values["referencia"].strip()
         if reference in seen.references:
@@ -373,6 +380,7 @@ class CsvTable:
                 amount_cents=amount,
                 due_date=due,
                 today=today,
+                bureau_reported=reported if "negativado" in self.columns else None,
             )
         except RecordInvalid as invalid:
             problems.extend(_cell_problems(line, invalid.problems, taken))

@@ -71,6 +71,8 @@ class ItemRecord:
     description: str
     amount_cents: int
     due_date: date
+    bureau_reported: bool | None = None
+    """Reported to a credit bureau; None when the sender did not say (kept as it is)."""
 
 
 def _problem(field: str, code: str, key: str, **params: int | str) -> FieldProblem:
@@ -132,6 +134,7 @@ def item_record(
     amount_cents: int,
     due_date: date,
     today: date,
+    bureau_reported: bool | None = None,
 ) -> ItemRecord:
     """A valid pending-item record, or ``RecordInvalid`` naming every bad field."""
     problems: list[FieldProblem] = []
@@ -175,4 +178,4 @@ def item_record(
         )
     if problems:
         raise RecordInvalid(tuple(problems))
-    return ItemRecord(reference, clean_description, amount_cents, due_date)
+    return ItemRecord(reference, clean_description, amount_cents, due_date, bureau_reported)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -39,6 +39,9 @@ class PendingItem(TimestampMixin, Base):
             name="contract_multa_pct",
         ),
         sa.Index("ix_pending_items_debtor_status", "debtor_id", "status"),
+        sa.CheckConstraint(
+            "bureau_removed_on IS NULL OR bureau_reported", name="bureau_removed_reported"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +58,14 @@ class PendingItem(TimestampMixin, Base):
     # Paid towards this item through agreements that later broke: what is left to pay is
     # the original amount minus this credit.
     credited_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Reported to a credit bureau (SPC, Serasa…), as the company says through the API or a
+    # CSV: once paid, the company must remove the record within 5 business days (Súmula
+    # 548 STJ) and the debtor follows it (portal.domain.bureau).
+    bureau_reported: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # When it became paid (agreement completed, credits covering it, or marked by the
+    # company), and the day the company confirmed the record was removed.
+    paid_at: Mapped[datetime | None]
+    bureau_removed_on: Mapped[date | None]
 
     creditor: Mapped[Creditor] = relationship(lazy="joined", innerjoin=True)
     debtor: Mapped[Debtor] = relationship()

@@ -4,6 +4,7 @@ from portal.staff.blueprint import bp
 from portal.staff.views import (  # noqa: F401  (registers the routes)
     articles,
     auth,
+    companies,
     debtor_actions,
     debtors,
     disputes,
@@ -15,6 +16,7 @@ from portal.staff.views import (  # noqa: F401  (registers the routes)
     regua,
     regua_kpis,
     regua_preview,
+    removals,
     segments,
     timeline,
 )

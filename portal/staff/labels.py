@@ -53,6 +53,8 @@ ACTIONS: dict[str, Any] = {
     "item.dispute_resolved": _l("Contestação do devedor respondida"),
     "dispute.attachment_downloaded": _l("Anexo de contestação baixado pelo atendimento"),
     "debtor.delay_reason_recorded": _l("Devedor informou o motivo do atraso"),
+    "item.bureau_removed": _l("Retirada do cadastro de inadimplentes confirmada pela empresa"),
+    "creditor.contact_changed": _l("Canais de atendimento da empresa alterados"),
     "reminder.sent": _l("Lembrete da régua enviado"),
     "reminder.failed": _l("Lembrete da régua não entregue"),
     "reminder.opted_out": _l("Devedor pediu para não receber mais lembretes"),

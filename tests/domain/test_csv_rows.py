@@ -251,6 +251,23 @@ def test_columns_in_any_order_and_optional_ones_absent() -> None:
     assert (row.debtor.email, row.debtor.phone, row.debtor.birth_date) == (None, None, None)
 
 
+def test_negativado_column_says_whether_the_debt_was_reported() -> None:
+    text = (
+        f"{HEADER};Negativada\n"
+        f"{MARIA};NF-1;x;1,00;01/01/2025;sim\n"
+        f"{MARIA};NF-2;x;1,00;01/01/2025;Não\n"
+        f"{MARIA};NF-3;x;1,00;01/01/2025;\n"
+        f"{MARIA};NF-4;x;1,00;01/01/2025;talvez\n"
+    )
+    parsed = rows(text)
+    flags = [row.item.bureau_reported for row in parsed if isinstance(row, ValidRow)]
+    assert flags == [True, False, False]
+    assert problems(text) == [(5, "negativado", "invalid_yes_no")]
+    # Without the column the file says nothing: what we have is kept.
+    [row] = rows(f"{HEADER}\n{MARIA};NF-1;x;1,00;01/01/2025\n")
+    assert isinstance(row, ValidRow) and row.item.bureau_reported is None
+
+
 def test_cells_missing_extra_or_empty() -> None:
     text = (
         f"{HEADER}\n"

@@ -1,4 +1,5 @@
-"""Pending items: batch upsert by external reference, list, get, mark paid or cancelled."""
+"""Pending items: batch upsert by external reference, list, get, mark paid or cancelled,
+confirm the removal of a paid item from the credit bureaus."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from portal.services.integration import (
     set_item_status,
     upsert_items,
 )
+from portal.services.negotiation import RemovalRefused, confirm_removal
 
 
 class ItemListQuery(schemas.ListQuery):
@@ -64,6 +66,7 @@ def upsert_item_batch(body: schemas.ItemBatchIn) -> object:
                 amount_cents=raw.amount_cents,
                 due_date=raw.due_date,
                 today=today,
+                bureau_reported=raw.bureau_reported,
             )
         except RecordInvalid as invalid:
             errors.extend(
@@ -181,5 +184,31 @@ def update_item_status(reference: str, body: schemas.ItemStatusIn) -> object:
     try:
         set_item_status(db.session, item, body.status, actor=g.actor)
     except PortfolioError as refused:
+        return rule_problem(refused.message, refused.status)
+    return present.item(item)
+
+
+@bp.post("/items/<reference>/bureau-removal")
+@operation(
+    "post",
+    "/items/<reference>/bureau-removal",
+    summary="Confirm that a paid item's credit-bureau record was removed",
+    tag="items",
+    body=schemas.BureauRemovalIn,
+    response=schemas.ItemOut,
+    errors=(404, 409, 422),
+    path_params={"reference": "your external reference"},
+)
+def confirm_bureau_removal(reference: str, body: schemas.BureauRemovalIn) -> object:
+    """For a paid item you reported to a credit bureau (``bureau_reported``): the debtor's
+    tracker shows the removal as done, and your webhooks receive ``item.bureau_removed``.
+    ``removed_on`` defaults to today (Brasília); it may not be in the future nor before the
+    item's due date (422). Confirming again changes nothing (200 with the first date).
+    409 ``not_reported`` or ``item_not_paid`` when there is nothing to remove yet."""
+    item = _own_item(reference)
+    today = today_br()
+    try:
+        confirm_removal(db.session, item, body.removed_on or today, actor=g.actor, today=today)
+    except RemovalRefused as refused:
         return rule_problem(refused.message, refused.status)
     return present.item(item)

@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Agreement, Document, DocumentStatus
 from portal.services.access import Act, StepUp
-from portal.services.negotiation import can_cancel, cancel_by_debtor
+from portal.services.negotiation import agreement_removals, can_cancel, cancel_by_debtor
 from portal.services.payments import early_options, next_payable
 from portal.services.policies import policy_of
 
@@ -75,6 +75,7 @@ def agreement(agreement_id: int) -> str:
         payable=next_payable(agreement),
         early=early_options(agreement, today),
         open_states={s.value for s in OPEN_STATES},
+        removals=agreement_removals(agreement, today),
     )
 
 

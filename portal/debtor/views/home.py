@@ -3,6 +3,9 @@ creditor, with a clear total (nothing of any other company, not even a count).""
 
 from __future__ import annotations
 
+from itertools import groupby
+
+import sqlalchemy as sa
 from flask import g, render_template, session
 
 from portal.auth.decorators import debtor_required
@@ -13,18 +16,37 @@ from portal.debtor.scope import greeting_name, proved
 from portal.extensions import db
 from portal.models import Creditor
 from portal.services.disputes import debtor_disputes, delay_reasons_of
-from portal.services.negotiation import debtor_dashboard
+from portal.services.negotiation import debtor_dashboard, debtor_removals
 
 
 @bp.get("/inicio")
 @debtor_required
 def home() -> str:
     debtor = g.debtor
-    groups, open_agreements = debtor_dashboard(db.session, debtor, today_br(), proved())
+    today = today_br()
+    groups, open_agreements = debtor_dashboard(db.session, debtor, today, proved())
     disputes = debtor_disputes(db.session, debtor.id, proved())
     creditor_id = session.get("creditor_id")
     if creditor_id in proved():
         g.creditor = db.session.get(Creditor, creditor_id)
+    tracked = debtor_removals(db.session, debtor.id, proved(), today)
+    tracked.sort(key=lambda row: (row.item.creditor.display_name, row.item.creditor_id))
+    removals = [
+        (rows[0].item.creditor, rows)
+        for _key, group in groupby(tracked, key=lambda row: row.item.creditor_id)
+        if (rows := list(group))
+    ]
+    companies = (
+        []
+        if groups
+        else list(
+            db.session.scalars(
+                sa.select(Creditor)
+                .where(Creditor.id.in_(proved() or {-1}))
+                .order_by(Creditor.trade_name, Creditor.id)
+            )
+        )
+    )
     return render_template(
         "debtor/home/index.html",
         first_name=greeting_name(),
@@ -34,4 +56,6 @@ def home() -> str:
         disputes=disputes,
         delay_reasons=delay_reasons_of(db.session, debtor.id, proved()),
         delay_form=DelayReasonForm(),
+        removals=removals,
+        companies=companies,
     )

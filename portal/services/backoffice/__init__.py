@@ -12,6 +12,9 @@ from portal.services.backoffice.actions import (
     resolve_item,
     reveal_document,
 )
+from portal.services.backoffice.companies import (
+    update_support_channels,
+)
 from portal.services.backoffice.debtor_view import (
     agreement_in_scope,
     agreements_in_scope,
@@ -87,4 +90,5 @@ __all__ = [
     "search_debtors",
     "staff_names",
     "timeline",
+    "update_support_channels",
 ]

@@ -35,6 +35,7 @@ EVENT_TYPES = frozenset(
         "data_request.created",
         "data_request.completed",
         "item.dispute_resolved",
+        "item.bureau_removed",
         "reminder.sent",
         "reminder.failed",
     }

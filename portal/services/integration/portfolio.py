@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from portal.core import DbSession
 from portal.core.audit import record_event
+from portal.core.clock import now_utc
 from portal.core.context import Actor
 from portal.domain.errors import N_, Message
 from portal.domain.records import DebtorRecord, ItemRecord
@@ -155,6 +156,7 @@ def _apply_contact(contact: CreditorDebtor, record: DebtorRecord) -> bool:
 
 _LOCKED = N_("esta pendência está em um acordo, paga ou cancelada e não pode ser alterada")
 _OTHER_DEBTOR = N_("esta referência já pertence a outro devedor")
+_REMOVED = N_("a retirada do cadastro de inadimplentes já foi confirmada para esta pendência")
 _NO_DEBTOR = N_("devedor não encontrado: envie o devedor antes das pendências")
 
 
@@ -208,6 +210,7 @@ def upsert_items(
                 description=record.description,
                 original_amount_cents=record.amount_cents,
                 original_due_date=record.due_date,
+                bureau_reported=bool(record.bureau_reported),
             )
             session.add(item)
             existing[reference] = item
@@ -222,12 +225,21 @@ def upsert_items(
             and item.original_amount_cents == record.amount_cents
             and item.original_due_date == record.due_date
         )
-        if same:
+        flag = record.bureau_reported
+        new_flag = flag is not None and flag != item.bureau_reported
+        if new_flag and not flag and item.bureau_removed_on is not None:
+            outcomes.append(_error(reference, "bureau_removal_confirmed", _REMOVED))
+            continue
+        if same and not new_flag:
             outcomes.append(ItemOutcome(reference, Outcome.UNCHANGED, item))
             continue
-        if item.status != ItemStatus.OPEN:
+        if not same and item.status != ItemStatus.OPEN:
             outcomes.append(_error(reference, "item_locked", _LOCKED))
             continue
+        if new_flag:
+            # Whether the debt was reported is a fact, not a value of the debt: it may be
+            # said at any time, even after payment (the tracker starts then).
+            item.bureau_reported = bool(flag)
         item.description = record.description
         item.original_amount_cents = record.amount_cents
         item.original_due_date = record.due_date
@@ -277,6 +289,8 @@ def set_item_status(
         raise PortfolioError(Message.of("item_locked", _LOCKED))
     previous = item.status
     item.status = status
+    if status == ItemStatus.PAID:
+        item.paid_at = now_utc()
     record_event(
         session,
         actor,

@@ -18,6 +18,16 @@ from portal.services.negotiation.agreements import (
     record_payment,
     record_payments,
 )
+from portal.services.negotiation.bureau import (
+    RemovalRefused,
+    TrackedRemoval,
+    agreement_removals,
+    confirm_removal,
+    debtor_removals,
+    overdue_removal_count,
+    removal_of,
+    unconfirmed_removals,
+)
 from portal.services.negotiation.due import (
     run_due_transitions,
 )
@@ -40,15 +50,20 @@ __all__ = [
     "AcceptanceError",
     "Credit",
     "NothingToNegotiate",
+    "RemovalRefused",
+    "TrackedRemoval",
     "accept_offer",
+    "agreement_removals",
     "apply_due_transition",
     "apply_trigger",
     "can_cancel",
     "cancel_by_debtor",
+    "confirm_removal",
     "create_offer",
     "debtor_dashboard",
     "debtor_kind",
     "debtor_pendencias",
+    "debtor_removals",
     "domain_item",
     "find_by_acceptance_key",
     "item_balance",
@@ -56,7 +71,10 @@ __all__ = [
     "lock_agreement",
     "open_agreements",
     "open_items",
+    "overdue_removal_count",
     "record_payment",
     "record_payments",
+    "removal_of",
     "run_due_transitions",
+    "unconfirmed_removals",
 ]

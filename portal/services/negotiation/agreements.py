@@ -72,13 +72,14 @@ def apply_trigger(
         # What was paid is credited on a break and on a cancellation (a debtor can only
         # cancel before paying; staff may cancel later, and the money is not lost).
         credit = after in {AgreementState.BROKEN, AgreementState.CANCELLED}
-        _reopen_items(session, agreement, credit=credit)
+        _reopen_items(session, agreement, credit=credit, now=now)
         # Open Pix codes and card pages stop being payable at the provider after the commit
         # (the payments context's task, queued by name: negotiation never imports payments).
         enqueue_after_commit(session, CANCEL_OPEN_CHARGES_TASK, agreement.id)
     elif after == AgreementState.COMPLETED:
         for link in agreement.items:
             link.pending_item.status = ItemStatus.PAID
+            link.pending_item.paid_at = now
         queue_document(session, agreement, DocumentKind.DISCHARGE)
     record_event(
         session,
@@ -101,7 +102,7 @@ def apply_trigger(
     return after
 
 
-def _reopen_items(session: DbSession, agreement: Agreement, *, credit: bool) -> None:
+def _reopen_items(session: DbSession, agreement: Agreement, *, credit: bool, now: datetime) -> None:
     """Items go back to open; with ``credit``, what was paid is credited to them (in
     proportion to their balances at acceptance)."""
     for installment in agreement.installments:
@@ -119,7 +120,10 @@ def _reopen_items(session: DbSession, agreement: Agreement, *, credit: bool) -> 
         granted = min(part, item.outstanding_principal_cents)
         link.credited_cents = granted
         item.credited_cents += granted
-        item.status = ItemStatus.PAID if item.outstanding_principal_cents == 0 else ItemStatus.OPEN
+        if item.outstanding_principal_cents == 0:
+            item.status, item.paid_at = ItemStatus.PAID, now
+        else:
+            item.status = ItemStatus.OPEN
     session.flush()
 
 

@@ -26,6 +26,7 @@ from portal.services.backoffice import (
     creditor_kpis,
     creditors_in_scope,
 )
+from portal.services.negotiation import overdue_removal_count
 from portal.staff.blueprint import bp
 from portal.staff.kpi_export import kpi_charts, kpi_csv, number, segment_labels
 from portal.staff.report_forms import KpiFilterForm
@@ -79,9 +80,10 @@ def kpis() -> tuple[str, int]:
     creditor = chosen_creditor(creditors)
     form = _form(creditors, creditor)
     period = _period(form, today_br())
-    report, csv_url, regua = None, None, {}
+    report, csv_url, regua, overdue = None, None, {}, None
     if creditor is not None and period is not None:
         report = creditor_kpis(db.session, creditor, period)
+        overdue = overdue_removal_count(db.session, {creditor.id}, today_br())
         regua = kpi_context(creditor.id, period)
         csv_url = url_for(
             "staff.kpis_csv",
@@ -98,6 +100,7 @@ def kpis() -> tuple[str, int]:
         segment_labels=segment_labels,
         number=number,
         csv_url=csv_url,
+        overdue_removals=overdue,
         **regua,
     ), 200 if period is not None else 400
 
