@@ -155,3 +155,20 @@ def test_message_preferences_need_a_code_and_switch_one_company_off(
     page = client.get(f"/meus-dados/{world.creditor.id}/lgpd").get_data(as_text=True)
     assert "desligado para esta empresa" in page
     assert [e.details["scope"] for e in events("reminder.opted_out")] == ["company"]
+
+
+def test_the_privacy_pages_in_english(app: Flask, client: FlaskClient) -> None:
+    world = _world()
+    sign_in(client, world)
+    english = {"Accept-Language": "en"}
+    base = f"/meus-dados/{world.creditor.id}"
+    page = client.get(f"{base}/lgpd", headers=english).get_data(as_text=True)
+    assert f"My data with {world.creditor.display_name}" in page
+    assert "receiving" in page and "Download my data" in page
+    for suffix, title in (
+        ("exportar", "Download my data"),
+        ("correcao", "Ask for a correction"),
+        ("mensagens", "How to receive messages"),
+    ):
+        response = client.get(f"{base}/{suffix}", headers=english)
+        assert response.status_code == 200 and title in response.get_data(as_text=True)
