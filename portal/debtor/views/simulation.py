@@ -26,6 +26,7 @@ from portal.debtor.forms import AcceptForm, SimulationForm
 from portal.debtor.scope import require_proved
 from portal.debtor.step_up import builder, consume, step_up_context
 from portal.domain.budget import choose_by_budget
+from portal.domain.calendar import anbima_calendar
 from portal.domain.errors import NegotiationError
 from portal.domain.offers import Offer
 from portal.extensions import db
@@ -71,7 +72,8 @@ def _simulation_form(creditor: Creditor) -> tuple[SimulationForm, list]:  # type
     earliest, latest = policy.first_due_window.bounds(today)
     if request.method in ("GET", "HEAD"):
         form.items.data = [item.id for item in items]
-        form.first_due_date.data = earliest
+        suggested = anbima_calendar().following(earliest)  # never a weekend or holiday
+        form.first_due_date.data = suggested if suggested <= latest else earliest
         form.budget.data = session.get("planner_budget")  # set by the budget planner (learn)
     form.first_due_date.render_kw = {"min": earliest.isoformat(), "max": latest.isoformat()}
     return form, [earliest, latest]
