@@ -9,9 +9,12 @@ from flask.testing import FlaskClient
 
 from portal.core.clock import BRASILIA
 from portal.domain.calendar import anbima_calendar
+from portal.extensions import db
+from portal.models import Document, DocumentKind, DocumentStatus, Payment
+from portal.services.documents import document_label, download_name
 from tests.debtor.test_journey import sign_in
 from tests.html import parse_page
-from tests.journey_helpers import debt_world
+from tests.journey_helpers import debt_world, make_agreement
 
 
 def test_the_suggested_first_date_is_a_business_day(client: FlaskClient) -> None:
@@ -32,3 +35,73 @@ def test_the_suggested_first_date_is_a_business_day(client: FlaskClient) -> None
             assert earliest <= suggested <= date.fromisoformat(field["max"])
             moved += suggested != earliest
     assert moved >= 2  # the weekend was really stepped over
+
+
+def _ready_receipt(agreement, number: int, payment_id: int | None = None) -> Document:  # type: ignore[no-untyped-def]
+    installment = next(i for i in agreement.installments if i.number == number)
+    document = Document(
+        doc_key=Document.key_for(agreement.id, DocumentKind.RECEIPT, installment.id),
+        agreement_id=agreement.id,
+        installment_id=installment.id,
+        payment_id=payment_id,
+        kind=DocumentKind.RECEIPT.value,
+        verification_code=f"R{agreement.id:05d}{number:04d}",
+        status=DocumentStatus.READY.value,
+        content=f"%PDF-1.7 receipt {number}".encode(),
+    )
+    db.session.add(document)
+    return document
+
+
+def test_receipts_have_their_own_labels_and_file_names(client: FlaskClient) -> None:
+    world = debt_world()
+    sign_in(client, world)
+    agreement = make_agreement(world, payment_count=3)
+    receipts = [_ready_receipt(agreement, number) for number in (0, 1, 2)]
+    db.session.commit()
+    page = parse_page(client.get(f"/acordos/{agreement.id}"))
+    links = [a.get_text() for a in page.select("#documents-title ~ ul a")]
+    assert links[-3:] == [
+        "Comprovante da entrada (PDF)",
+        "Comprovante da parcela 1 (PDF)",
+        "Comprovante da parcela 2 (PDF)",
+    ]
+    names = set()
+    for receipt in receipts:
+        response = client.get(f"/acordos/{agreement.id}/documentos/{receipt.id}")
+        assert response.status_code == 200
+        names.add(response.headers["Content-Disposition"].split("filename=")[1].strip('"'))
+    assert names == {
+        f"comprovante-{agreement.id}-entrada.pdf",
+        f"comprovante-{agreement.id}-parcela-1.pdf",
+        f"comprovante-{agreement.id}-parcela-2.pdf",
+    }
+
+
+def test_an_a_vista_receipt_and_an_early_payment_receipt(client: FlaskClient) -> None:
+    world = debt_world()
+    single = make_agreement(world, payment_count=1)
+    receipt = _ready_receipt(single, 0)
+    db.session.commit()
+    assert document_label(receipt) == "Comprovante do pagamento à vista"
+    assert download_name(receipt) == f"comprovante-{single.id}-a-vista.pdf"
+
+    other = debt_world()
+    plan = make_agreement(other, payment_count=3)
+    second = next(i for i in plan.installments if i.number == 1)
+    payment = Payment(
+        installment_id=second.id,
+        agreement_id=plan.id,
+        provider="sandbox",
+        method="pix",
+        attempt=1,
+        idempotency_key=f"test-settle-{plan.id}",
+        amount_cents=second.amount_cents,
+        kind="settlement",
+    )
+    db.session.add(payment)
+    db.session.flush()
+    early = _ready_receipt(plan, 1, payment.id)
+    db.session.commit()
+    assert document_label(early) == "Comprovante da quitação antecipada"
+    assert download_name(early) == f"comprovante-{plan.id}-quitacao-antecipada-{early.id}.pdf"
