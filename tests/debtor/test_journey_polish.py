@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
 import time_machine
+from bs4 import BeautifulSoup
+from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.core.clock import BRASILIA
+from portal.adapters.payments.base import ProviderEvent
+from portal.core.clock import BRASILIA, now_utc
+from portal.core.context import SYSTEM
 from portal.domain.calendar import anbima_calendar
+from portal.domain.payments import PaymentStatus
 from portal.extensions import db
-from portal.models import Document, DocumentKind, DocumentStatus, Payment
+from portal.models import Agreement, Document, DocumentKind, DocumentStatus, Payment
 from portal.services.documents import document_label, download_name
-from tests.debtor.test_journey import sign_in
+from portal.services.negotiation import cancel_by_debtor
+from portal.services.payments import process_event, provider, start_payment
+from tests.debtor.test_journey import accept, sign_in, simulate
 from tests.html import parse_page
 from tests.journey_helpers import debt_world, make_agreement
+from tests.smtp_server import SmtpServer
 
 
 def test_the_suggested_first_date_is_a_business_day(client: FlaskClient) -> None:
@@ -105,3 +115,80 @@ def test_an_a_vista_receipt_and_an_early_payment_receipt(client: FlaskClient) ->
     db.session.commit()
     assert document_label(early) == "Comprovante da quitação antecipada"
     assert download_name(early) == f"comprovante-{plan.id}-quitacao-antecipada-{early.id}.pdf"
+
+
+def _brl(cents: int) -> str:
+    return "R$\u00a0" + f"{cents // 100:,}".replace(",", ".") + f",{cents % 100:02d}"
+
+
+def test_the_confirmation_e_mail_carries_the_summary_it_promises(
+    client: FlaskClient, smtp_app: Flask, smtp_server: SmtpServer
+) -> None:
+    world = debt_world()
+    sign_in(client, world)
+    options_path = simulate(client, world).headers["Location"]
+    response, _data = accept(client, smtp_server, options_path, 3)
+    assert response.status_code == 303
+    agreement = db.session.scalars(sa.select(Agreement)).one()
+    mail = smtp_server.wait_for(2)[-1]
+    for part in ("plain", "html"):
+        body = mail.get_body((part,)).get_content()
+        link = f"https://portal.test.example/acordos/{agreement.id}"
+        if part == "html":
+            soup = BeautifulSoup(body, "html.parser")
+            assert soup.find("a", href=link) is not None
+            body = soup.get_text(" ", strip=True)
+        else:
+            assert link in body
+        assert world.creditor.legal_name in body and world.creditor.cnpj_formatted in body
+        assert _brl(agreement.total_cents) in body
+        for installment in agreement.installments:
+            assert _brl(installment.amount_cents) in body
+            assert f"{installment.due_date:%d/%m/%Y}" in body
+        assert "Parcela 2 de 2" in body and "Entrada" in body
+        assert world.debtor.document not in body
+
+
+def test_a_payment_e_mail_names_the_company_the_next_payment_and_the_link(
+    app: Flask, smtp_app: Flask, smtp_server: SmtpServer
+) -> None:
+    world = debt_world()
+    agreement = make_agreement(world, payment_count=3)
+    first = agreement.installments[0]
+    before = len(smtp_server.messages)
+    with smtp_app.app_context():
+        payment = start_payment(db.session, first.id, "pix", actor=SYSTEM, now=now_utc())
+        db.session.commit()
+        reported = provider().simulate_success(str(payment.provider_ref), now_utc()).payment
+        reported = replace(
+            reported, status=PaymentStatus.SUCCEEDED, amount_received_cents=payment.amount_cents
+        )
+        event = ProviderEvent(
+            event_id="evt_polish",
+            type="payment_intent.succeeded",
+            created=now_utc(),
+            payment=reported,
+        )
+        process_event(db.session, "sandbox", event, now=now_utc())
+        db.session.commit()
+    mail = smtp_server.wait_for(before + 1)[-1]
+    body = mail.get_body(("plain",)).get_content()
+    second = next(i for i in agreement.installments if i.number == 1)
+    assert world.creditor.cnpj_formatted in body and world.creditor.legal_name in body
+    assert f"Próximo pagamento: {_brl(second.amount_cents)}" in body
+    assert f"{second.due_date:%d/%m/%Y}" in body
+    assert f"https://portal.test.example/acordos/{agreement.id}" in body
+
+
+def test_an_end_of_agreement_e_mail_names_the_company_and_links_the_agreement(
+    client: FlaskClient, smtp_app: Flask, smtp_server: SmtpServer
+) -> None:
+    world = debt_world()
+    agreement = make_agreement(world, payment_count=3)
+    before = len(smtp_server.messages)
+    with smtp_app.app_context():
+        cancel_by_debtor(db.session, db.session.merge(agreement), actor=SYSTEM, now=now_utc())
+        db.session.commit()
+    body = smtp_server.wait_for(before + 1)[-1].get_body(("plain",)).get_content()
+    assert world.creditor.cnpj_formatted in body and _brl(agreement.total_cents) in body
+    assert f"https://portal.test.example/acordos/{agreement.id}" in body
