@@ -192,3 +192,39 @@ def test_an_end_of_agreement_e_mail_names_the_company_and_links_the_agreement(
     body = smtp_server.wait_for(before + 1)[-1].get_body(("plain",)).get_content()
     assert world.creditor.cnpj_formatted in body and _brl(agreement.total_cents) in body
     assert f"https://portal.test.example/acordos/{agreement.id}" in body
+
+
+def test_no_pay_buttons_while_a_payment_is_being_confirmed_or_once_all_is_paid(
+    app: Flask, client: FlaskClient
+) -> None:
+    world = debt_world()
+    sign_in(client, world)
+    agreement = make_agreement(world, payment_count=3)
+    path = f"/acordos/{agreement.id}"
+
+    def pay_forms() -> list[object]:
+        return parse_page(client.get(path)).select("form[action*='/pagamentos/']")
+
+    assert len(pay_forms()) == 2  # Pix and card for the entrada
+    with app.app_context():
+        payment = start_payment(
+            db.session, agreement.installments[0].id, "card", actor=SYSTEM, now=now_utc()
+        )
+        payment.status = PaymentStatus.PROCESSING.value
+        payment_id = payment.id
+        db.session.commit()
+    assert pay_forms() == []
+    assert "Pagamento em confirmação" in parse_page(client.get(path)).get_text()
+
+    with app.app_context():
+        db.session.get(Payment, payment_id).status = PaymentStatus.FAILED.value
+        db.session.commit()
+    assert len(pay_forms()) == 2  # a failed card: the buttons come back
+
+    with app.app_context():
+        for installment in db.session.get(Agreement, agreement.id).installments:
+            installment.status = "paid"
+            installment.paid_cents = installment.amount_cents
+        db.session.get(Agreement, agreement.id).state = "completed"
+        db.session.commit()
+    assert pay_forms() == []

@@ -21,7 +21,7 @@ from portal.models import Agreement, Document, DocumentStatus
 from portal.services.access import Act, StepUp
 from portal.services.documents import document_label, download_name
 from portal.services.negotiation import can_cancel, cancel_by_debtor
-from portal.services.payments import early_options, next_payable
+from portal.services.payments import being_confirmed, early_options, next_payable
 from portal.services.policies import policy_of
 
 
@@ -65,6 +65,7 @@ def agreement(agreement_id: int) -> str:
         )
     )
     any_late = any(status.value == "late" for _i, status, _d in rows)
+    payable = next_payable(agreement)
     return render_template(
         "debtor/agreements/show.html",
         agreement=agreement,
@@ -73,7 +74,8 @@ def agreement(agreement_id: int) -> str:
         rule=rule,
         can_cancel=can_cancel(agreement),
         any_late=any_late,
-        payable=next_payable(agreement),
+        payable=payable,
+        confirming=payable is not None and being_confirmed(db.session, payable),
         early=early_options(agreement, today),
         open_states={s.value for s in OPEN_STATES},
     )
