@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -17,10 +18,18 @@ from portal.core.context import SYSTEM
 from portal.domain.calendar import anbima_calendar
 from portal.domain.payments import PaymentStatus
 from portal.extensions import db
-from portal.models import Agreement, Document, DocumentKind, DocumentStatus, Payment
+from portal.models import (
+    Agreement,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    OfferSnapshot,
+    Payment,
+)
 from portal.services.documents import document_label, download_name
-from portal.services.negotiation import cancel_by_debtor
+from portal.services.negotiation import cancel_by_debtor, load_offer
 from portal.services.payments import process_event, provider, start_payment
+from portal.services.policies import current_policy
 from tests.debtor.test_journey import accept, sign_in, simulate
 from tests.html import parse_page
 from tests.journey_helpers import debt_world, make_agreement
@@ -228,3 +237,70 @@ def test_no_pay_buttons_while_a_payment_is_being_confirmed_or_once_all_is_paid(
         db.session.get(Agreement, agreement.id).state = "completed"
         db.session.commit()
     assert pay_forms() == []
+
+
+def _plans(world):  # type: ignore[no-untyped-def]
+    snapshot = db.session.scalars(sa.select(OfferSnapshot).order_by(OfferSnapshot.id)).first()
+    _snapshot, offer = load_offer(db.session, world.debtor.id, snapshot.token)
+    return [option for option in offer.options[1:] if option.valid]
+
+
+def _options(client: FlaskClient, world, **fields: object):  # type: ignore[no-untyped-def]
+    response = simulate(client, world, **fields)
+    assert response.status_code == 303
+    return response.headers["Location"]
+
+
+def test_the_options_start_with_four_plans_and_a_link_to_all(client: FlaskClient) -> None:
+    world = debt_world(amounts=(400_000, 200_000), days_late=200)
+    sign_in(client, world)
+    path = _options(client, world)
+    snapshot = db.session.scalars(sa.select(OfferSnapshot)).one()
+    plans = [
+        o for o in load_offer(db.session, world.debtor.id, snapshot.token)[1].options[1:] if o.valid
+    ]
+    assert len(plans) > 4, "the policy must offer more than four plans for this test"
+    page = parse_page(client.get(path))
+    assert len(page.select(".plan")) == 4
+    more = page.find("a", string=re.compile(r"Ver todas as \d+ opções"))
+    assert more is not None and str(len(plans)) in more.get_text()
+    everything = parse_page(client.get(more["href"].split("#")[0]))
+    assert len(everything.select(".plan")) == len(plans)
+    assert everything.find("a", string=re.compile("Ver todas")) is None
+
+
+def test_the_plan_that_fits_the_budget_is_in_view_first(client: FlaskClient) -> None:
+    world = debt_world(amounts=(400_000, 200_000), days_late=200)
+    sign_in(client, world)
+    path = _options(client, world)
+    snapshot = db.session.scalars(sa.select(OfferSnapshot)).one()
+    plans = [
+        o for o in load_offer(db.session, world.debtor.id, snapshot.token)[1].options[1:] if o.valid
+    ]
+    longest = plans[-1]  # only the longest plan fits a budget just above its installment
+    budget = longest.largest_installment_cents + 1
+    path = _options(client, world, budget=f"{budget // 100},{budget % 100:02d}")
+    page = parse_page(client.get(path))
+    card = page.select_one(".budget-answer")
+    choose = card.find("a", string="Escolher esta opção")
+    assert choose is not None and choose["href"].endswith(f"parcelas={longest.payment_count}")
+    # the card comes before every option on the page, and the plan is among the four listed
+    sections = page.select(".budget-answer, .option, .plan")
+    assert "budget-answer" in sections[0]["class"]
+    fits = page.select(".plan.option--fits")
+    assert len(fits) == 1 and fits[0]["id"] == f"opcao-{longest.payment_count}"
+    assert len(page.select(".plan")) == 4
+
+
+def test_the_cash_discount_names_the_rule_that_gave_it(client: FlaskClient) -> None:
+    world = debt_world(amounts=(40_000,), days_late=200)
+    sign_in(client, world)
+    page = parse_page(client.get(_options(client, world)))
+    policy = current_policy(db.session, world.creditor.id)
+    tier = policy.tier_for(200)
+    assert tier is not None and tier.discount_pct > 0
+    cash = page.select_one(".option").get_text(" ", strip=True)
+    assert "Desconto de" in cash
+    assert f"com {tier.min_days_overdue} dias de atraso ou mais" in cash
+    pct = f"{tier.discount_pct.normalize():f}".replace(".", ",")
+    assert f"até {pct}% de desconto à vista" in cash
