@@ -212,3 +212,16 @@ def test_other_pages_of_ours_do_not_hide_the_access_link(app: Flask, client: Fla
 def test_anything_else_finds_nothing(client: FlaskClient) -> None:
     text = _text(_check(client, "Olá, tudo bem?"))
     assert "Não encontramos nada emitido por este portal" in text
+
+
+def test_our_name_inside_another_address_is_not_ours(client: FlaskClient) -> None:
+    token = "A" * 22
+    for trick, host in (
+        (f"https://portal.test.example@golpe.example/a/{token}", "golpe.example"),
+        (
+            f"https://portal.test.example.golpe.example/a/{token}",
+            "portal.test.example.golpe.example",
+        ),
+    ):
+        text = _text(_check(client, f"Pague hoje: {trick}"))
+        assert "não é deste portal" in text and host in text, trick
