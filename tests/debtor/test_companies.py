@@ -71,7 +71,9 @@ def test_adding_a_company_with_the_code_sent_to_its_own_contact(
     assert "m***@outra.example" in page
     message = smtp_server.wait_for(1)[-1]
     assert message["To"] == "maria.b@outra.example"
-    assert other.legal_name in message.get_body(("plain",)).get_content()  # type: ignore[attr-defined]
+    body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert other.legal_name in body  # type: ignore[attr-defined]
+    assert format_cnpj(other.cnpj) in body  # type: ignore[attr-defined]
 
     assert (
         _answer(client, "000000" if code_in(message) != "000000" else "111111").status_code == 400

@@ -101,11 +101,18 @@ def test_five_failures_lock_the_link_for_good(client: FlaskClient) -> None:
     for attempt in range(1, 5):
         response = form_post(client, f"/a/{token}", {"digits": wrong})
         assert response.status_code == 400
-        assert f"ainda tem {5 - attempt} tentativas" in response.get_data(as_text=True)
+        left = 5 - attempt
+        plural = f"ainda tem {left} tentativa." if left == 1 else f"ainda tem {left} tentativas."
+        assert plural in response.get_data(as_text=True)
     fifth = form_post(client, f"/a/{token}", {"digits": wrong})
     assert fifth.status_code == 404
+    said = parse_page(fifth)
+    assert said.h1.get_text() == "Este link foi bloqueado"
+    assert "peça um novo link" in said.get_text(" ")
+    assert said.find("form", attrs={"action": "/entrar"}) is not None
     right = form_post(client, f"/a/{token}", {"digits": debtor.document[:3]})
     assert right.status_code == 404
+    assert parse_page(right).h1.get_text() == "Este link não pode ser usado"  # generic again
     assert not signed_in(client)
     link = db.session.query(AccessLink).one()
     assert link.locked_at is not None and link.failed_attempts == 5

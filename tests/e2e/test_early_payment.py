@@ -73,7 +73,7 @@ def test_settle_now_a_month_later_ends_in_quitacao(browser: Any, env: dict[str, 
         page.get_by_role("button", name=re.compile(r"^Pagar R\$ [\d.,]+ com Pix$")).click()
         _pay_by_sandbox_pix(page)
         page.goto(agreement_url)
-        wait_for_document(page, "Comprovante de pagamento (PDF)")
+        wait_for_document(page, "Comprovante da entrada (PDF)")
         # Today settling already saves something, but the offer is there from day one.
         assert page.get_by_role("link", name="Quitar agora").is_visible()
         assert page.console_problems == []
@@ -125,7 +125,7 @@ def test_settle_now_a_month_later_ends_in_quitacao(browser: Any, env: dict[str, 
         assert filename == f"termo-de-quitacao-{agreement_id}.pdf"
         text = pdf_text(data)
         assert "Termodequitação" in text and f"acordonº{agreement_id}" in text
-        receipt = wait_for_document(page, "Comprovante de pagamento (PDF)", count=2)
+        receipt = wait_for_document(page, "Comprovante da quitação antecipada (PDF)")
         _name, receipt_pdf = download(page, receipt)
         receipt_text = pdf_text(receipt_pdf)
         assert "pagamentoantecipado" in receipt_text

@@ -47,6 +47,11 @@ def test_the_planner_hands_what_is_left_to_the_simulation(
     page.get_by_role("button", name="Calcular o que sobra").click()
     page.locator("#resultado").wait_for()
     check_page(page)
+    # the table itself fits the phone: nothing hidden behind a sideways scroll
+    widths = page.locator(".planner-result .table-scroll").evaluate(
+        "e => [e.scrollWidth, e.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"the planner table is {widths[0] - widths[1]}px too wide"
     assert page.locator("#planner-left").inner_text() == "R$\xa0477,02"
     assert "/aprenda/planejador" in page.url and "477" not in page.url
 

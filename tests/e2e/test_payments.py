@@ -100,7 +100,7 @@ def test_pay_the_down_payment_by_pix_and_the_next_installment_by_card(
 
     # --- the next installment, by card ----------------------------------------------------
     page.goto(agreement_url)
-    wait_for_document(page, "Comprovante de pagamento (PDF)")
+    wait_for_document(page, "Comprovante da entrada (PDF)")
     check_page(page)
     page.get_by_role("button", name="Pagar com cartão").click()
     page.wait_for_url("**/sandbox/checkout/*")
@@ -124,10 +124,10 @@ def test_pay_the_down_payment_by_pix_and_the_next_installment_by_card(
     # --- the receipt of that installment ----------------------------------------------------
     page.get_by_role("link", name="Voltar ao acordo").click()
     page.wait_for_url(agreement_url)
-    link = wait_for_document(page, "Comprovante de pagamento (PDF)", count=2)
+    link = wait_for_document(page, "Comprovante da parcela 1 (PDF)")
     check_page(page)
     filename, data = download(page, link)
-    assert filename == f"comprovante-{agreement_id}.pdf"
+    assert filename == f"comprovante-{agreement_id}-parcela-1.pdf"
     text = pdf_text(data)
     assert re.sub(r"\s", "", card_amount) in text
     assert cnpj.group(1) in text

@@ -13,7 +13,7 @@ from portal.core.clock import now_utc
 from portal.core.context import SYSTEM
 from portal.domain.documents import format_cpf
 from portal.extensions import db
-from portal.models import Channel, Payment
+from portal.models import AccessLink, Channel, Payment
 from portal.services.access import issue_reminder_link
 from portal.services.payments import start_payment
 from tests.access_helpers import debtor_with_items
@@ -122,11 +122,106 @@ def test_a_look_alike_address_is_not_ours(client: FlaskClient) -> None:
     assert "não é deste portal" in shortened and "bit.ly" in shortened
 
 
-def test_an_unknown_token_on_our_host_is_not_ours(client: FlaskClient) -> None:
+def test_an_unknown_token_on_our_host_is_not_recognised(client: FlaskClient) -> None:
     text = _text(_check(client, "https://portal.test.example/a/AAAAAAAAAAAAAAAAAAAAAA"))
-    assert "não é deste portal" in text
+    assert "não reconhecemos este link de acesso" in text
+    assert "Empresa credora" not in text
+
+
+def _pix_payment(app: Flask, world):  # type: ignore[no-untyped-def]
+    agreement = make_agreement(world, payment_count=3)
+    with app.app_context():
+        payment = start_payment(
+            db.session, agreement.installments[0].id, "pix", actor=SYSTEM, now=now_utc()
+        )
+        db.session.commit()
+        return payment.id, str(payment.pix_payload)
+
+
+def test_a_replaced_pix_code_says_do_not_pay_and_why(app: Flask, client: FlaskClient) -> None:
+    world = debt_world()
+    payment_id, payload = _pix_payment(app, world)
+    with app.app_context():
+        db.session.get(Payment, payment_id).status = "canceled"
+        db.session.commit()
+    text = _text(_check(client, payload))
+    assert "substituído por um mais novo. Não pague" in text
+    assert "acordo foi encerrado" not in text and world.creditor.cnpj_formatted in text
+
+
+def test_a_pix_code_that_was_paid_says_do_not_pay_again(app: Flask, client: FlaskClient) -> None:
+    world = debt_world()
+    payment_id, payload = _pix_payment(app, world)
+    with app.app_context():
+        db.session.get(Payment, payment_id).status = "succeeded"
+        db.session.commit()
+    # pasted as a bank app shares it: broken over lines, inside other words
+    broken = f"Segue o Pix: {payload[:40]}\n{payload[40:]} obrigado"
+    assert "já foi pago. Não pague de novo" in _text(_check(client, broken))
+
+
+def _reminder(app: Flask, *, days: int = 7):  # type: ignore[no-untyped-def]
+    debtor, creditor = debtor_with_items()
+    with app.app_context():
+        link, token = issue_reminder_link(
+            db.session,
+            db.session.merge(debtor),
+            db.session.merge(creditor),
+            channel=Channel.SMS,
+            days=days,
+            max_days=30,
+            actor=SYSTEM,
+            now=now_utc(),
+        )
+        db.session.commit()
+        return debtor, creditor, link.id, token
+
+
+def test_a_revoked_reminder_link_is_ours_but_no_longer_works(
+    app: Flask, client: FlaskClient
+) -> None:
+    debtor, creditor, link_id, token = _reminder(app)
+    with app.app_context():
+        db.session.get(AccessLink, link_id).revoked_at = now_utc()
+        db.session.commit()
+    text = _text(_check(client, f"Acesse https://portal.test.example/a/{token}"))
+    assert "não funciona mais" in text and creditor.cnpj_formatted in text
+    assert "Válido até" not in text and contact_of(debtor).name not in text
+
+
+def test_a_message_with_our_link_and_a_foreign_one_warns(app: Flask, client: FlaskClient) -> None:
+    _debtor, _creditor, _id, token = _reminder(app)
+    message = f"Acesse portal.test.example/a/{token} ou pague já em https://pague-rapido.example/x"
+    text = _text(_check(client, message))
+    assert "não é deste portal" in text and "pague-rapido.example" in text
+
+
+def test_other_pages_of_ours_do_not_hide_the_access_link(app: Flask, client: FlaskClient) -> None:
+    debtor, creditor, _id, token = _reminder(app)
+    message = (
+        "Conheça https://portal.test.example/ e confira em https://portal.test.example/verificar."
+        f" Seu link: https://portal.test.example/a/{token}"
+    )
+    text = _text(_check(client, message))
+    assert "emitido por este portal e ainda funciona" in text
+    assert creditor.legal_name in text and debtor.document not in text
+    only_ours = _text(_check(client, "Veja https://portal.test.example/verificar"))
+    assert "não é deste portal" not in only_ours and "Não encontramos nada" in only_ours
 
 
 def test_anything_else_finds_nothing(client: FlaskClient) -> None:
     text = _text(_check(client, "Olá, tudo bem?"))
     assert "Não encontramos nada emitido por este portal" in text
+
+
+def test_our_name_inside_another_address_is_not_ours(client: FlaskClient) -> None:
+    token = "A" * 22
+    for trick, host in (
+        (f"https://portal.test.example@golpe.example/a/{token}", "golpe.example"),
+        (
+            f"https://portal.test.example.golpe.example/a/{token}",
+            "portal.test.example.golpe.example",
+        ),
+    ):
+        text = _text(_check(client, f"Pague hoje: {trick}"))
+        assert "não é deste portal" in text and host in text, trick

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -53,6 +54,20 @@ NO_REFERRER = {"Referrer-Policy": "no-referrer"}
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int, dict[str, str]]:
     """Pages that carry a token in their URL never leak it in a Referer (A13)."""
     return render_template(template, **context), status, NO_REFERRER
+
+
+def _attempts_left(count: int) -> str:
+    return ngettext(
+        "Os dados não conferem. Você ainda tem %(num)s tentativa.",
+        "Os dados não conferem. Você ainda tem %(num)s tentativas.",
+        count,
+    )
+
+
+def _locked_page() -> tuple[str, int, dict[str, str]]:
+    """Only to the attempt that locks the link (later visits get the generic page, A11)."""
+    form = LinkRequestForm(formdata=None)
+    return _page("debtor/access/link-invalid.html", 404, form=form, locked=True)
 
 
 def _peek() -> bool:
@@ -213,9 +228,7 @@ def confirm_identity() -> Response | tuple[str, int, dict[str, str]]:
         )
         if result.locked:
             session.pop("pending", None)
-            return _page(
-                "debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None)
-            )
+            return _locked_page()
         if result.passed:
             try:
                 code = send_code(
@@ -232,7 +245,7 @@ def confirm_identity() -> Response | tuple[str, int, dict[str, str]]:
             session["pending"] = {"link_id": link.id, "kba": True, "code_id": code.id}
             return redirect(url_for("debtor.enter_code"), code=303)
         status = 400
-        error = _("Os dados não conferem. Você ainda tem %(n)s tentativas.", n=result.attempts_left)
+        error = _attempts_left(result.attempts_left)
     elif request.method == "POST":
         status = 400
     return _page(
@@ -351,11 +364,9 @@ def reminder_link(token: str) -> Response | tuple[str, int, dict[str, str]]:
         if result.passed:
             return _sign_in(link, "access_link+kba")
         if result.locked:
-            return _page(
-                "debtor/access/link-invalid.html", 404, form=LinkRequestForm(formdata=None)
-            )
+            return _locked_page()
         status = 400
-        error = _("Os dados não conferem. Você ainda tem %(n)s tentativas.", n=result.attempts_left)
+        error = _attempts_left(result.attempts_left)
     else:
         status = 400
     return _page(

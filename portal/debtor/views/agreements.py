@@ -19,8 +19,9 @@ from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Agreement, Document, DocumentStatus
 from portal.services.access import Act, StepUp
+from portal.services.documents import document_label, download_name
 from portal.services.negotiation import agreement_removals, can_cancel, cancel_by_debtor
-from portal.services.payments import early_options, next_payable
+from portal.services.payments import being_confirmed, early_options, next_payable
 from portal.services.policies import policy_of
 
 
@@ -64,15 +65,17 @@ def agreement(agreement_id: int) -> str:
         )
     )
     any_late = any(status.value == "late" for _i, status, _d in rows)
+    payable = next_payable(agreement)
     return render_template(
         "debtor/agreements/show.html",
         agreement=agreement,
         rows=rows,
-        documents=documents,
+        documents=[(doc, document_label(doc)) for doc in documents],
         rule=rule,
         can_cancel=can_cancel(agreement),
         any_late=any_late,
-        payable=next_payable(agreement),
+        payable=payable,
+        confirming=payable is not None and being_confirmed(db.session, payable),
         early=early_options(agreement, today),
         open_states={s.value for s in OPEN_STATES},
         removals=agreement_removals(agreement, today),
@@ -146,8 +149,7 @@ def document(agreement_id: int, document_id: int) -> Response | tuple[str, int]:
         return render_template(
             "debtor/agreements/document-pending.html", agreement=agreement, document=row
         ), 202
-    names = {"terms": "termo-de-acordo", "receipt": "comprovante", "discharge": "termo-de-quitacao"}
-    filename = f"{names.get(row.kind, 'documento')}-{agreement.id}.pdf"
+    filename = download_name(row)
     response = Response(row.content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -26,8 +26,9 @@ from portal.debtor.forms import AcceptForm, SimulationForm
 from portal.debtor.scope import require_proved
 from portal.debtor.step_up import builder, consume, step_up_context
 from portal.domain.budget import choose_by_budget
+from portal.domain.calendar import anbima_calendar
 from portal.domain.errors import NegotiationError
-from portal.domain.offers import Offer
+from portal.domain.offers import Offer, PlanOption
 from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Creditor, OfferSnapshot
@@ -71,7 +72,8 @@ def _simulation_form(creditor: Creditor) -> tuple[SimulationForm, list]:  # type
     earliest, latest = policy.first_due_window.bounds(today)
     if request.method in ("GET", "HEAD"):
         form.items.data = [item.id for item in items]
-        form.first_due_date.data = earliest
+        suggested = anbima_calendar().following(earliest)  # never a weekend or holiday
+        form.first_due_date.data = suggested if suggested <= latest else earliest
         form.budget.data = session.get("planner_budget")  # set by the budget planner (learn)
     form.first_due_date.render_kw = {"min": earliest.isoformat(), "max": latest.isoformat()}
     return form, [earliest, latest]
@@ -132,18 +134,43 @@ def _offer_or_404(token: str) -> tuple[OfferSnapshot, Offer]:
 @debtor_required
 def options(token: str) -> str:
     snapshot, offer = _offer_or_404(token)
+    policy = policy_of(snapshot.policy_version)
     budget = session.get(f"budget:{token}")
-    answer = None
-    if budget:
-        answer = choose_by_budget(offer, policy_of(snapshot.policy_version), int(budget))
+    answer = choose_by_budget(offer, policy, int(budget)) if budget else None
+    fit = answer.option if answer and answer.option else None
+    plans = [option for option in offer.options[1:] if option.valid]
+    show_all = request.args.get("todas") == "1"
+    # The rules of the company's policy that gave the à vista discount, each named once.
+    tiers = {
+        policy.tier_for(line.balance.days_overdue)
+        for line in offer.items
+        if line.cash_discount.total_cents
+    }
     return render_template(
         "debtor/simulation/options.html",
         snapshot=snapshot,
         offer=offer,
         budget=budget,
         answer=answer,
+        fit=fit,
+        plans=plans if show_all else _a_few(plans, fit),
+        plan_count=len(plans),
+        discount_rules=sorted(
+            (t for t in tiers if t is not None), key=lambda t: t.min_days_overdue
+        ),
         expired=not offer.is_open_on(today_br()),
     )
+
+
+SHOWN_PLANS = 4
+
+
+def _a_few(plans: list[PlanOption], fit: PlanOption | None) -> list[PlanOption]:
+    """Four plans to start with, the one that fits the budget among them."""
+    start = 0
+    if fit is not None and fit in plans:
+        start = max(0, min(plans.index(fit) - 1, len(plans) - SHOWN_PLANS))
+    return plans[start : start + SHOWN_PLANS]
 
 
 def _option_or_404(offer: Offer, count: str | None):  # type: ignore[no-untyped-def]

@@ -78,7 +78,7 @@ def challenge_company(
         ttl=ttl,
         actor=actor,
         now=now,
-        message={"creditor": creditor.legal_name},
+        message={"creditor": creditor.legal_name, "creditor_cnpj": creditor.cnpj_formatted},
     )
     return CompanyChallenge(cnpj, creditor.id, code.id, masked_destination(rel, channels[0]))
 
@@ -162,6 +162,10 @@ def change_contact(
             session,
             to=str(address),
             template="contact_changed",
-            context={"first_name": rel.first_name, "creditor": rel.creditor.legal_name},
+            context={
+                "first_name": rel.first_name,
+                "creditor": rel.creditor.legal_name,
+                "creditor_cnpj": rel.creditor.cnpj_formatted,
+            },
         )
     return True

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import object_session, undefer
 
 from portal.core import DbSession
 from portal.core.after_commit import enqueue_after_commit
@@ -185,8 +185,26 @@ def document_for_download(session: DbSession, document_id: int, debtor_id: int) 
     )
 
 
+def _receipt_part(document: Document) -> tuple[str, int | None]:
+    """What a receipt acknowledges: ``settlement``/``prepayment`` (an early payment, filed
+    under the first installment it paid), ``single`` (à vista), ``down`` or ``installment``
+    with its number."""
+    session = object_session(document)
+    payment = session.get(Payment, document.payment_id) if session and document.payment_id else None
+    if payment is not None and payment.kind in ("settlement", "prepayment"):
+        return payment.kind, None
+    number = next(
+        i.number for i in document.agreement.installments if i.id == document.installment_id
+    )
+    if document.agreement.payment_count == 1:
+        return "single", None
+    return ("down", None) if number == 0 else ("installment", number)
+
+
 def download_name(document: Document) -> str:
-    """``termo-de-acordo-12.pdf``, ``comprovante-12-parcela-3.pdf`` (0 is the entrada),
+    """Distinct for every document of an agreement: ``termo-de-acordo-12.pdf``,
+    ``comprovante-12-entrada.pdf``, ``comprovante-12-parcela-3.pdf``,
+    ``comprovante-12-a-vista.pdf``, ``comprovante-12-quitacao-antecipada-3.pdf``,
     ``termo-de-quitacao-12.pdf``."""
     names = {
         DocumentKind.TERMS: "termo-de-acordo",
@@ -194,12 +212,36 @@ def download_name(document: Document) -> str:
         DocumentKind.DISCHARGE: "termo-de-quitacao",
     }
     name = f"{names[DocumentKind(document.kind)]}-{document.agreement_id}"
-    if document.installment_id is not None:
-        number = next(
-            i.number for i in document.agreement.installments if i.id == document.installment_id
-        )
-        name += f"-parcela-{number}"
+    if document.kind == DocumentKind.RECEIPT and document.installment_id is not None:
+        part, number = _receipt_part(document)
+        suffix = {
+            "settlement": f"quitacao-antecipada-{document.id}",
+            "prepayment": f"antecipacao-{document.id}",
+            "single": "a-vista",
+            "down": "entrada",
+            "installment": f"parcela-{number}",
+        }[part]
+        name += f"-{suffix}"
     return f"{name}.pdf"
+
+
+def document_label(document: Document) -> str:
+    """The document's name in the debtor's list: "Comprovante da parcela 2", not one more
+    "Comprovante de pagamento"."""
+    if document.kind == DocumentKind.TERMS:
+        return _("Termo do acordo")
+    if document.kind != DocumentKind.RECEIPT or document.installment_id is None:
+        return kind_label(document.kind)
+    part, number = _receipt_part(document)
+    if part == "settlement":
+        return _("Comprovante da quitação antecipada")
+    if part == "prepayment":
+        return _("Comprovante da antecipação de parcelas")
+    if part == "single":
+        return _("Comprovante do pagamento à vista")
+    if part == "down":
+        return _("Comprovante da entrada")
+    return _("Comprovante da parcela %(n)s", n=number)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from portal.models import (
 )
 from portal.services.documents import queue_document
 from portal.services.integration import agreement_payload, emit
+from portal.services.negotiation.mail import agreement_mail_context
 from portal.services.notify import queue_email
 
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
@@ -218,10 +219,7 @@ def _after_acceptance(session: DbSession, agreement: Agreement, digest: str) -> 
             to=contact.email,
             template="agreement_accepted",
             context={
-                "first_name": contact.first_name,
-                "creditor": agreement.creditor.legal_name,
-                "creditor_cnpj": agreement.creditor.cnpj_formatted,
-                "agreement_id": agreement.id,
+                **agreement_mail_context(agreement),
                 "digest": digest,
                 "verification_code": agreement.verification_code,
             },

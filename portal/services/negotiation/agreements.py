@@ -35,6 +35,7 @@ from portal.models import (
 )
 from portal.services.documents import queue_document
 from portal.services.integration import EVENT_TYPES, agreement_payload, emit
+from portal.services.negotiation.mail import agreement_mail_context
 from portal.services.notify import queue_email
 from portal.services.policies import policy_of
 
@@ -144,9 +145,7 @@ def _notify(
         to=contact.email,
         template=template,
         context={
-            "first_name": contact.first_name,
-            "creditor": agreement.creditor.legal_name,
-            "agreement_id": agreement.id,
+            **agreement_mail_context(agreement),
             "by_company": by_staff,
             "credited_cents": sum(link.credited_cents for link in agreement.items),
         },

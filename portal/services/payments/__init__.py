@@ -1,7 +1,7 @@
 """Payments context: attempts at the provider, the provider's reports applied exactly once,
 refunds, expiry and reconciliation. Other contexts and the blueprints use this module."""
 
-from portal.services.payments.attempts import next_payable, start_payment
+from portal.services.payments.attempts import being_confirmed, next_payable, start_payment
 from portal.services.payments.early import (
     CoveredInstallment,
     EarlyOptions,
@@ -32,6 +32,7 @@ __all__ = [
     "PaymentUnavailable",
     "RetryLater",
     "apply_update",
+    "being_confirmed",
     "early_options",
     "early_quote",
     "expire_attempts",

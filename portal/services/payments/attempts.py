@@ -16,9 +16,7 @@ from portal.core import DbSession
 from portal.core.audit import record_event
 from portal.core.context import Actor
 from portal.domain.agreements import OPEN_STATES
-from portal.domain.payments import (
-    OPEN,
-)
+from portal.domain.payments import OPEN, PaymentStatus
 from portal.models import (
     Agreement,
     Installment,
@@ -42,6 +40,13 @@ def next_payable(agreement: Agreement) -> Installment | None:
     if agreement.lifecycle_state not in OPEN_STATES:
         return None
     return next((i for i in agreement.installments if i.status == InstallmentStatus.PENDING), None)
+
+
+def being_confirmed(session: DbSession, installment: Installment) -> bool:
+    """A payment of this installment is with the provider, being confirmed (a card, a bank):
+    offering to pay it again would invite paying twice."""
+    attempts = open_attempts(session, [installment.id])
+    return any(attempt.status == PaymentStatus.PROCESSING.value for attempt in attempts)
 
 
 def open_attempts(session: DbSession, installment_ids: Collection[int]) -> list[Payment]:

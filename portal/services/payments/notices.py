@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
+
 from portal.core import DbSession
 from portal.core.audit import record_event
 from portal.core.clock import BRASILIA
 from portal.core.context import SYSTEM
 from portal.core.formatting import brl
-from portal.models import DocumentKind, Installment, Payment
+from portal.models import DocumentKind, Installment, InstallmentStatus, Payment
 from portal.services.documents import queue_document
 from portal.services.integration import emit
 from portal.services.negotiation import Credit
@@ -97,10 +99,11 @@ def after_success(
     contact = payment.agreement.contact  # the person as this agreement's company knows them
     if contact is None or not contact.email:
         return
+    company = f"{agreement.creditor.legal_name} (CNPJ {agreement.creditor.cnpj_formatted})"
     if payment.is_early:
         paragraphs = [
             f"O pagamento antecipado do acordo nº {agreement.id} com "
-            f"{agreement.creditor.legal_name} foi confirmado e quitou "
+            f"{company} foi confirmado e quitou "
             f"{_numbers_in_words(facts['installment_numbers'])}.",
             f"Os juros dessas parcelas foram descontados pelo tempo que faltava até cada "
             f"vencimento: você economizou {brl(facts['discount_cents'])}.",
@@ -108,8 +111,23 @@ def after_success(
     else:
         paragraphs = [
             f"O pagamento {installment.number + 1} de {agreement.payment_count} do acordo "
-            f"nº {agreement.id} com {agreement.creditor.legal_name} foi confirmado."
+            f"nº {agreement.id} com {company} foi confirmado."
         ]
+    # Called before the credits are recorded: what each installment still owes after them.
+    credited = {c.installment.id: 0 for c in credits}
+    for credit in credits:
+        credited[credit.installment.id] += credit.amount_cents + credit.discount_cents
+    owed = [
+        (i, i.open_cents - credited.get(i.id, 0))
+        for i in sorted(agreement.installments, key=lambda i: i.number)
+        if i.status == InstallmentStatus.PENDING
+    ]
+    upcoming = next(((i, cents) for i, cents in owed if cents > 0), None)
+    if upcoming is not None:
+        paragraphs.append(
+            f"Próximo pagamento: {brl(upcoming[1])}, com vencimento em "
+            f"{upcoming[0].due_date:%d/%m/%Y}."
+        )
     paragraphs.append("O comprovante fica disponível no portal, na página do acordo.")
     queue_email(
         session,
@@ -119,5 +137,7 @@ def after_success(
             "subject": "Pagamento recebido",
             "title": f"Recebemos seu pagamento de {brl(payment.applied_cents)}",
             "paragraphs": paragraphs,
+            "action_url": f"{current_app.config['BASE_URL'].rstrip('/')}/acordos/{agreement.id}",
+            "action_label": "Ver o acordo e o comprovante",
         },
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from portal.models import AccessLink, Creditor, Payment
 from portal.services.documents import normalise_code
 
 MAX_TEXT = 2_000
+MAX_LINKS = 10  # links looked at in one message (each may cost a query)
 _URL = re.compile(
     r"https?://[^\s<>\"']+"  # a full address
     r"|[\w-]+(?:\.[\w-]+)+(?::\d+)?/[^\s<>\"']*"  # bit.ly/xyz, portal.example/a/...
@@ -34,8 +36,8 @@ _LINK_PATH = re.compile(r"^/(a|entrar)/([\w-]+)/?$")
 _BRCODE_START = re.compile(r"000201")
 _BRCODE_END = re.compile(r"6304[0-9A-Fa-f]{4}")
 
-PixState = Literal["payable", "paid", "withdrawn", "expired"]
-LinkState = Literal["active", "expired", "used", "closed"]
+PixState = Literal["payable", "paid", "withdrawn", "replaced", "expired"]
+LinkState = Literal["active", "expired", "used", "closed", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,10 @@ class PixFinding:
 
 @dataclass(frozen=True, slots=True)
 class LinkFinding:
-    ours: bool  # False: a link to another address, whatever it looks like
+    """``ours`` is False for a link to another address, whatever it looks like. On our own
+    address, an access path whose token we never issued has ``state == "unknown"``."""
+
+    ours: bool
     host: str
     creditor_legal_name: str | None = None
     creditor_cnpj: str | None = None
@@ -72,10 +77,9 @@ def check_text(session: DbSession, text: str, *, our_host: str, now: datetime) -
     brcode = _find_brcode(text)
     if brcode is not None:
         return _check_pix(session, brcode, now)
-    url = _URL.search(text)
-    if url is not None:
-        found = url.group(0).rstrip(".,;:!?)")
-        return Finding("link", link=_check_link(session, found, our_host, now))
+    link = _best_link(session, text, our_host, now)
+    if link is not None:
+        return Finding("link", link=link)
     code = normalise_code(text)
     if code is not None:
         return Finding("document", code=code)
@@ -97,6 +101,20 @@ def _find_brcode(text: str) -> str | None:
     return None
 
 
+def _best_link(session: DbSession, text: str, our_host: str, now: datetime) -> LinkFinding | None:
+    """What the message's links say, most important first: a link to another address (the
+    warning wins even beside a genuine link), then one of our access links, then an access
+    path on our address that we never issued. Other pages of ours say nothing either way."""
+    findings = [
+        found
+        for url in islice(_URL.finditer(text), MAX_LINKS)
+        if (found := _check_link(session, url.group(0).rstrip(".,;:!?)"), our_host, now))
+    ]
+    foreign = [f for f in findings if not f.ours]
+    issued = [f for f in findings if f.ours and f.state != "unknown"]
+    return next(iter(foreign + issued + findings), None)
+
+
 def _check_pix(session: DbSession, payload: str, now: datetime) -> Finding:
     payment = session.scalar(sa.select(Payment).where(Payment.pix_payload == payload).limit(1))
     if payment is None:
@@ -106,8 +124,10 @@ def _check_pix(session: DbSession, payload: str, now: datetime) -> Finding:
     state: PixState
     if payment.status in ("succeeded", "refunded"):
         state = "paid"
-    elif agreement.lifecycle_state not in OPEN_STATES or payment.status == "canceled":
+    elif agreement.lifecycle_state not in OPEN_STATES:
         state = "withdrawn"
+    elif payment.status == "canceled":  # a newer attempt replaced it
+        state = "replaced"
     elif payment.status == "expired" or (payment.expires_at and payment.expires_at <= now):
         state = "expired"
     else:
@@ -118,12 +138,17 @@ def _check_pix(session: DbSession, payload: str, now: datetime) -> Finding:
     )
 
 
-def _check_link(session: DbSession, raw: str, our_host: str, now: datetime) -> LinkFinding:
-    parts = urlsplit(raw if "://" in raw or raw.startswith("/") else f"https://{raw}")
-    host = (parts.hostname or our_host).lower()
-    path = _LINK_PATH.match(parts.path)
-    if host != our_host.lower() or path is None:
+def _check_link(session: DbSession, raw: str, our_host: str, now: datetime) -> LinkFinding | None:
+    try:
+        parts = urlsplit(raw if "://" in raw or raw.startswith("/") else f"https://{raw}")
+        host = (parts.hostname or our_host).lower()
+    except ValueError:  # e.g. "http://[broken"
+        return None
+    if host != our_host.lower():
         return LinkFinding(ours=False, host=host)
+    path = _LINK_PATH.match(parts.path)
+    if path is None:
+        return None  # another page of ours: neither an access link nor a look-alike
     kind, token = path.groups()
     shape = REMINDER_TOKEN if kind == "a" else MAGIC_TOKEN
     link = (
@@ -132,7 +157,7 @@ def _check_link(session: DbSession, raw: str, our_host: str, now: datetime) -> L
         else None
     )
     if link is None:
-        return LinkFinding(ours=False, host=host)
+        return LinkFinding(ours=True, host=host, state="unknown")
     creditor: Creditor | None = link.creditor
     status = link.status(now)
     state: LinkState = (

@@ -39,6 +39,8 @@
           status.replaceChildren(p);
           var qr = document.querySelector(".qr");
           if (qr) { qr.closest("section").hidden = true; }
+          var sandbox = document.querySelector(".sandbox");  // no "Simular pagamento" any more
+          if (sandbox) { sandbox.hidden = true; }
           return;
         }
         setTimeout(poll, 4000);
