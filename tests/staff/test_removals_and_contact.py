@@ -59,6 +59,10 @@ def test_overdue_list_confirmation_and_kpi(client: FlaskClient) -> None:
     assert [e.subject_id for e in events("item.bureau_removed")] == [str(item.id)]
     assert db.session.query(OutboxEvent).filter_by(type="item.bureau_removed").count() == 1
     assert parse_page(client.get("/atendimento/retiradas")).select(".removal-row") == []
+    note = parse_page(client.get(f"/atendimento/devedores/{late.debtor.id}")).select_one(
+        ".bureau-note"
+    )
+    assert note is not None and today_br().strftime("%d/%m/%Y") in note.get_text()
     kpis = parse_page(client.get(f"/atendimento/indicadores?credor={late.creditor.id}"))
     assert kpis.select_one(".kpi-overdue-removals").get_text(strip=True) == "0"
     # Outside the staff member's companies: 404.
