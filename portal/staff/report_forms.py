@@ -13,6 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import TextInput
 
+from portal.core.dispute_labels import DELAY_REASONS
+from portal.domain.disputes import DelayReason
 from portal.domain.segments import AMOUNT_LABELS, DAYS_LABELS, AmountBand, DaysBand
 from portal.services.backoffice import History
 
@@ -99,6 +101,15 @@ class SegmentFilterForm(FlaskForm):
             SelectChoice("sim", _l("Com acordo quebrado")),
             SelectChoice("nao", _l("Sem acordo quebrado")),
         ],
+        validate_choice=True,
+        default="",
+    )
+    motivo = SelectField(
+        _l("Motivo do atraso"),
+        choices=_choices(
+            {DelayReason(code): label for code, label in DELAY_REASONS.items()},
+            _l("Qualquer motivo (ou nenhum)"),
+        ),
         validate_choice=True,
         default="",
     )

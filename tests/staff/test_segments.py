@@ -293,3 +293,30 @@ def test_an_empty_segment_is_refused_with_a_clear_message(client: FlaskClient, w
     assert response.status_code == 400
     assert "Nenhum devedor neste segmento" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BulkJob)) == 0
+
+
+def test_the_delay_reason_segments_debtors(client: FlaskClient, world) -> None:  # type: ignore[no-untyped-def]
+    from portal.core.clock import now_utc
+    from portal.core.context import SYSTEM
+    from portal.domain.disputes import DelayReason
+    from portal.services.disputes import record_delay_reason
+
+    a = world["a"].id
+    for name, reason in (("Eva", DelayReason.UNEMPLOYMENT), ("Igor", DelayReason.ILLNESS)):
+        record_delay_reason(db.session, a, world[name].id, reason, actor=SYSTEM, now=now_utc())
+    db.session.commit()
+    wanted = SegmentFilter(delay_reason=DelayReason.UNEMPLOYMENT)
+    assert [_debtor_name(r.debtor_id) for r in ranked_debtors(db.session, a, wanted, TODAY)] == [
+        "Eva"
+    ]
+    assert SegmentFilter.from_json(wanted.to_json()) == wanted
+    assert SegmentFilter.from_json({"days": None}) == SegmentFilter()  # jobs saved before
+    _login(client, world["a"], role=StaffRole.VIEWER)
+    page = parse_page(client.get("/atendimento/segmentos", query_string={"motivo": "illness"}))
+    rows = page.select("table tbody tr")
+    assert [r.th.a.get_text().split()[0] for r in rows] == ["Igor"]
+    assert "Doença" in rows[0].get_text()
+    everyone = parse_page(client.get("/atendimento/segmentos"))
+    assert len(everyone.select("table tbody tr")) == 5
+    bad = client.get("/atendimento/segmentos", query_string={"motivo": "preguiça"})
+    assert bad.status_code == 400

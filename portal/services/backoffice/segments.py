@@ -7,7 +7,8 @@ agreement, disputed, paid or cancelled are not chased). Per debtor:
 * days overdue — from the oldest open item's due date to today (Brasília), 0 if not late;
 * payment history — "paid something" when any payment was ever applied to an agreement of
   this debtor with this creditor, else "never paid";
-* broken agreements — whether any agreement of this debtor with this creditor broke.
+* broken agreements — whether any agreement of this debtor with this creditor broke;
+* delay reason — the "motivo do atraso" the person gave this creditor, if any.
 
 The order is ``portal.domain.priority`` (formula and reasons there and in docs/kpis.md).
 Everything is computed per request from a few grouped queries; a portfolio of tens of
@@ -26,10 +27,12 @@ import sqlalchemy as sa
 
 from portal.core import DbSession
 from portal.domain.agreements import AgreementState
+from portal.domain.disputes import DelayReason
 from portal.domain.kpis import days_between
 from portal.domain.priority import PriorityInput, priority_score, rank_key
 from portal.domain.segments import AmountBand, DaysBand, amount_band, days_band
 from portal.models import Agreement, CreditorDebtor, ItemStatus, Payment, PendingItem
+from portal.services.disputes import delay_reasons_by_debtor
 
 PER_PAGE = 25
 
@@ -45,6 +48,7 @@ class SegmentFilter:
     amount: AmountBand | None = None
     history: History | None = None
     broken: bool | None = None
+    delay_reason: DelayReason | None = None  # what the debtor said ("motivo do atraso")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +56,7 @@ class SegmentFilter:
             "amount": self.amount.value if self.amount else None,
             "history": self.history.value if self.history else None,
             "broken": self.broken,
+            "delay_reason": self.delay_reason.value if self.delay_reason else None,
         }
 
     @classmethod
@@ -61,6 +66,7 @@ class SegmentFilter:
             amount=AmountBand(data["amount"]) if data.get("amount") else None,
             history=History(data["history"]) if data.get("history") else None,
             broken=data.get("broken"),
+            delay_reason=DelayReason(data["delay_reason"]) if data.get("delay_reason") else None,
         )
 
 
@@ -73,6 +79,7 @@ class RankedDebtor:
     has_paid: bool
     has_broken: bool
     score: Decimal
+    delay_reason: str | None = None
 
     def matches(self, wanted: SegmentFilter) -> bool:
         return (
@@ -80,6 +87,7 @@ class RankedDebtor:
             and (wanted.amount is None or amount_band(self.balance_cents) == wanted.amount)
             and (wanted.history is None or self.has_paid == (wanted.history == History.PAID))
             and (wanted.broken is None or self.has_broken == wanted.broken)
+            and (wanted.delay_reason is None or self.delay_reason == wanted.delay_reason)
         )
 
 
@@ -102,6 +110,7 @@ def ranked_debtors(
             .distinct()
         )
     )
+    reasons = delay_reasons_by_debtor(session, creditor_id)
     rows = session.execute(
         sa.select(
             PendingItem.debtor_id,
@@ -129,6 +138,7 @@ def ranked_debtors(
             has_paid=account.has_paid,
             has_broken=account.has_broken,
             score=priority_score(account),
+            delay_reason=reasons.get(debtor_id),
         )
         if row.matches(wanted):
             ranked.append((rank_key(account), row))

@@ -28,6 +28,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.auth.decorators import staff_required
 from portal.core.clock import now_utc, today_br
 from portal.core.uow import unit_of_work
+from portal.domain.disputes import DelayReason
 from portal.domain.segments import AmountBand, DaysBand
 from portal.extensions import db
 from portal.http import request_actor
@@ -62,13 +63,14 @@ def _wanted(form: SegmentFilterForm) -> SegmentFilter:
         amount=AmountBand(form.valor.data) if form.valor.data else None,
         history=History(form.historico.data) if form.historico.data else None,
         broken={"sim": True, "nao": False}.get(form.quebra.data or ""),
+        delay_reason=DelayReason(form.motivo.data) if form.motivo.data else None,
     )
 
 
 def _query(creditor: Creditor, form: SegmentFilterForm) -> dict[str, object]:
     """The filter as URL parameters (no personal data: ids and band slugs only)."""
     values: dict[str, object] = {"credor": creditor.id}
-    for name in ("atraso", "valor", "historico", "quebra"):
+    for name in ("atraso", "valor", "historico", "quebra", "motivo"):
         if form[name].data:
             values[name] = form[name].data
     return values
