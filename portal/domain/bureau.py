@@ -56,18 +56,6 @@ class RemovalStatus:
         return self.state in (RemovalState.DONE, RemovalState.DONE_LATE)
 
 
-def add_business_days(start: date, days: int, calendar: BankCalendar) -> date:
-    """The ``days``-th business day after ``start`` (``start`` itself never counts)."""
-    if days < 0:
-        raise ValueError("business days must not be negative")
-    day, counted = start, 0
-    while counted < days:
-        day += _ONE_DAY
-        if calendar.is_business_day(day):
-            counted += 1
-    return day
-
-
 def business_days_between(start: date, end: date, calendar: BankCalendar) -> int:
     """Business days after ``start`` up to and including ``end`` (0 when ``end`` ≤ ``start``)."""
     count, day = 0, start
@@ -80,7 +68,7 @@ def business_days_between(start: date, end: date, calendar: BankCalendar) -> int
 
 def removal_deadline(paid_on: date, calendar: BankCalendar) -> date:
     """The last day the company has to remove the record (Súmula 548 STJ)."""
-    return add_business_days(paid_on, REMOVAL_BUSINESS_DAYS, calendar)
+    return calendar.add_business_days(paid_on, REMOVAL_BUSINESS_DAYS)
 
 
 def removal_status(

@@ -10,7 +10,6 @@ from portal.domain.bureau import (
     REMOVAL_BUSINESS_DAYS,
     RemovalDateProblem,
     RemovalState,
-    add_business_days,
     business_days_between,
     parse_yes_no,
     removal_date_problem,
@@ -39,12 +38,6 @@ def test_national_holidays_move_the_deadline(anbima: BankCalendar) -> None:
     # Paid Friday 2026-02-13: Carnival Monday and Tuesday (16, 17) are not business days.
     assert removal_deadline(date(2026, 2, 13), anbima) == date(2026, 2, 24)
     assert removal_deadline(date(2026, 2, 13), PLAIN) == date(2026, 2, 20)
-
-
-def test_add_business_days_edges() -> None:
-    assert add_business_days(date(2026, 3, 7), 0, PLAIN) == date(2026, 3, 7)
-    with pytest.raises(ValueError, match="negative"):
-        add_business_days(date(2026, 3, 2), -1, PLAIN)
 
 
 def test_business_days_between() -> None:
