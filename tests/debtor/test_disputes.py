@@ -30,11 +30,15 @@ def _text(response) -> str:  # type: ignore[no-untyped-def]
 
 def test_a_debtor_disputes_an_item_with_an_attachment(client: FlaskClient) -> None:
     world = debt_world()
+    world.creditor.support_phone = "+554133330000"
+    world.creditor.support_email = "ajuda@credora.example.com"
+    db.session.commit()
     sign_in(client, world)
     item, other = world.items
     home = parse_page(client.get("/inicio"))
     assert home.find("a", href=dispute_path(item.id)) is not None
     form = parse_page(client.get(dispute_path(item.id)))
+    assert form.find("section", class_="company-contact") is not None
     assert form.find("form", enctype="multipart/form-data") is not None
     assert "10 dias úteis" in form.get_text()
 
@@ -63,6 +67,9 @@ def test_a_debtor_disputes_an_item_with_an_attachment(client: FlaskClient) -> No
 
     status = _text(client.get(f"/contestacoes/{dispute.id}"))
     assert "Em análise pela empresa" in status
+    # a dead end names the company's own channels (issue 16, "Contact")
+    assert f"Fale com {world.creditor.display_name}" in status
+    assert "(41) 3333-0000" in status and "ajuda@credora.example.com" in status
     assert "Já paguei" in status and "Prazo para a resposta" in status
     # out of negotiation: the home page lists it only as a dispute, the simulator skips it
     home = parse_page(client.get("/inicio"))
