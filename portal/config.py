@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from portal.config_pix import pix_api_settings
+
 MODES = ("development", "production")
 
 # A fixed, clearly labelled key for the embedded default only. Production refuses to start
@@ -254,8 +256,8 @@ def _payments(env: Mapping[str, str], mode: str) -> dict[str, Any]:
     """Stripe in production; the sandbox (no keys, nothing leaves the machine) by default."""
     provider = env.get("PAYMENT_PROVIDER", "stripe" if mode == "production" else "sandbox")
     provider = provider.strip().lower()
-    if provider not in {"stripe", "sandbox"}:
-        raise ConfigError(f"PAYMENT_PROVIDER must be stripe or sandbox, got {provider!r}")
+    if provider not in {"stripe", "pix_api", "sandbox"}:
+        raise ConfigError(f"PAYMENT_PROVIDER must be stripe, pix_api or sandbox, got {provider!r}")
     if provider == "sandbox" and mode == "production":
         raise ConfigError("PAYMENT_PROVIDER=sandbox is for development only, not production")
     secret = env.get("STRIPE_SECRET_KEY", "").strip()
@@ -273,7 +275,9 @@ def _payments(env: Mapping[str, str], mode: str) -> dict[str, Any]:
     api_base = env.get("STRIPE_API_BASE", "").strip().rstrip("/")
     if api_base and urlsplit(api_base).scheme not in {"http", "https"}:
         raise ConfigError(f"STRIPE_API_BASE must be an http(s) URL, got {api_base!r}")
+    pix_api = pix_api_settings(env, mode, ConfigError) if provider == "pix_api" else {}
     return {
+        **pix_api,
         "PAYMENT_PROVIDER": provider,
         # Another address for Stripe's API: a local fake in the load tests (bench/, cluster/).
         "STRIPE_API_BASE": api_base or None,
