@@ -58,12 +58,22 @@ def _authenticated(secret: str | None) -> PixApiProvider:
     return payment_provider
 
 
-@bp.post("/pix", defaults={"secret": None})
-@bp.post("/pix/pix", defaults={"secret": None})
+@bp.post("/pix")
+@bp.post("/pix/pix")
+@csrf.exempt
+def pix_webhook_by_address() -> Response | tuple[Response, int]:
+    """Without a path secret: only with the allow-list (and never when a secret is set)."""
+    return _receive(None)
+
+
 @bp.post("/pix/<secret>")
 @bp.post("/pix/<secret>/pix")
 @csrf.exempt
-def pix_webhook(secret: str | None) -> Response | tuple[Response, int]:
+def pix_webhook(secret: str) -> Response | tuple[Response, int]:
+    return _receive(secret)
+
+
+def _receive(secret: str | None) -> Response | tuple[Response, int]:
     """Authenticate, then apply every Pix of the notification exactly once."""
     pix_provider = _authenticated(secret)
     try:

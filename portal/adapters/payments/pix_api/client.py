@@ -65,7 +65,10 @@ class PixApiClient:
         session = requests.Session()
         if cert_file:
             session.cert = (cert_file, key_file) if key_file else cert_file
-        session.verify = ca_file or True
+        # Passed with every request too: requests lets REQUESTS_CA_BUNDLE override the
+        # session's ``verify``, and the PSP's own CA must win.
+        self._verify: str | bool = ca_file or True
+        session.verify = self._verify
         pool = HTTPAdapter(pool_connections=2, pool_maxsize=10, max_retries=0)
         session.mount("https://", pool)
         session.mount("http://", pool)
@@ -88,6 +91,7 @@ class PixApiClient:
                     data={"grant_type": "client_credentials", "scope": self._scopes},
                     auth=self._credentials,
                     timeout=self._timeout,
+                    verify=self._verify,
                 )
             except requests.RequestException as exc:
                 raise PixApiError(
@@ -136,6 +140,7 @@ class PixApiClient:
                     params=params,
                     headers={"Authorization": f"Bearer {token}"},
                     timeout=self._timeout,
+                    verify=self._verify,
                 )
             except requests.RequestException as exc:
                 raise PixApiError(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from portal.adapters.payments.base import (
@@ -190,7 +190,8 @@ class PixApiProvider:
         with the same ids as the webhook's: those already applied are skipped as duplicates."""
         params = {
             "inicio": _rfc3339(since),
-            "fim": _rfc3339(self._clock()),
+            # A minute ahead: whole seconds, and the PSP's clock may run ahead of ours.
+            "fim": _rfc3339(self._clock() + timedelta(minutes=1)),
             "txIdPresente": "true",
             "paginacao.itensPorPagina": PAGE_SIZE,
         }
