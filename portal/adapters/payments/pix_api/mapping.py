@@ -167,6 +167,10 @@ def checked_brcode(payload: object, *, amount_cents: int, location: object) -> s
     return payload.strip()
 
 
+def location(charge: Mapping[str, Any]) -> object:
+    return charge.get("location") or (charge.get("loc") or {}).get("location")
+
+
 def _when(text: object) -> datetime | None:
     if not isinstance(text, str):
         return None
@@ -190,10 +194,22 @@ def split_pix(pix: Mapping[str, Any]) -> tuple[int, int]:
     return total - charges, charges
 
 
+def _refunds(pix: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The Pix's devoluções (the spec's own webhook example gives one as a bare object)."""
+    found = pix.get("devolucoes") or []
+    if isinstance(found, Mapping):
+        found = [found]
+    return (
+        [refund for refund in found if isinstance(refund, Mapping)]
+        if isinstance(found, list)
+        else []
+    )
+
+
 def refunded(pix: Mapping[str, Any], *, upto: str | None = None) -> int:
     """Centavos given back (``DEVOLVIDO``) for a Pix, up to and including devolução ``upto``."""
     total = 0
-    for refund in pix.get("devolucoes") or []:
+    for refund in _refunds(pix):
         if refund.get("status") == "DEVOLVIDO":
             total += cents(refund.get("valor"))
         if upto is not None and refund.get("id") == upto:
@@ -234,9 +250,8 @@ def payment_from_charge(
     elif status == P.AWAITING and expires_at is not None and expires_at <= now:
         status = P.EXPIRED
     payload = charge.get("pixCopiaECola")
-    location = charge.get("location") or (charge.get("loc") or {}).get("location")
     if status == P.AWAITING and check_code:
-        payload = checked_brcode(payload, amount_cents=amount, location=location)
+        payload = checked_brcode(payload, amount_cents=amount, location=location(charge))
     return ProviderPayment(
         provider_ref=txid,
         status=status,
@@ -267,7 +282,7 @@ def events_from_pix(pix: Mapping[str, Any]) -> list[ProviderEvent]:
         charges_cents=charges,
     )
     events = [ProviderEvent(f"pix:{e2eid}", "pix.received", created, paid, raw={"txid": txid})]
-    for refund in pix.get("devolucoes") or []:
+    for refund in _refunds(pix):
         status = refund.get("status")
         if status not in FINAL_REFUNDS:
             continue

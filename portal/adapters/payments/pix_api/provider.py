@@ -96,7 +96,14 @@ class PixApiProvider:
             if exc.status not in (400, 409, 422):
                 raise
             answer = self._existing(kind, txid, amount, exc)
+        # Whatever the answer says about its status or expiry, a new charge is shown only with
+        # a BR Code our parser accepts.
+        mapping.checked_brcode(
+            answer.get("pixCopiaECola"), amount_cents=amount, location=mapping.location(answer)
+        )
         payment = mapping.payment_from_charge(answer, kind=kind, now=self._clock())
+        if payment.status != P.AWAITING:
+            raise ProviderError(f"the Pix API created {kind} {txid} as {payment.status}")
         log.info("pix_api: %s %s is %s", kind, payment.provider_ref, payment.status)
         return payment
 
@@ -109,8 +116,8 @@ class PixApiProvider:
         original = (found.get("valor") or {}).get("original")
         if original != mapping.money(amount):
             raise ProviderError(
-                f"the Pix API already has {kind} {txid} with another amount: "
-                "an idempotency key reused with other parameters"
+                f"{refusal}; and its {kind} {txid} has another amount (an idempotency key "
+                "reused with other parameters?)"
             ) from refusal
         return found
 

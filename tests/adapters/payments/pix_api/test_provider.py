@@ -168,7 +168,7 @@ def test_late_cobv_payment_has_multa_and_juros_outside_the_installment(
     fake: FakePixApi, pki: Pki
 ) -> None:
     provider = provider_for(fake, pki)
-    due = date(2026, 3, 10)  # a Tuesday
+    due = date.today() - timedelta(days=5)
     payment = provider.create_pix_due(
         amount_cents=10_000,
         description="parcela",
@@ -194,7 +194,8 @@ def test_late_cobv_payment_has_multa_and_juros_outside_the_installment(
 
 def test_paid_on_time_no_charges_and_past_validity_refused(fake: FakePixApi, pki: Pki) -> None:
     provider = provider_for(fake, pki)
-    due = date(2026, 3, 14)  # a Saturday: payable without charges until Monday
+    # A Saturday: payable without charges until the Monday.
+    due = date.today() + timedelta(days=(5 - date.today().weekday()) % 7 or 7)
     on_time = provider.create_pix_due(
         amount_cents=5_000,
         description="p",
