@@ -58,8 +58,11 @@ def in_an_hour() -> datetime:
 
 
 @contextmanager
-def pix_api_app(app: Flask, fake: FakePixApi, pki: Pki, **config: object) -> Iterator[Flask]:
-    """The session app with the pix_api provider (through the fake PSP)."""
+def pix_api_app(
+    app: Flask, fake: FakePixApi, pki: Pki, *, push: bool = True, **config: object
+) -> Iterator[Flask]:
+    """The session app with the pix_api provider (through the fake PSP); ``push=False`` for
+    page tests (an outer app context would share ``g`` between their requests)."""
     previous_provider = app.extensions["payment_provider"]
     keys = ("PAYMENT_PROVIDER", "PIX_API_WEBHOOK_SECRET", "PIX_API_WEBHOOK_ALLOWED_IPS")
     previous = {key: app.config.get(key) for key in keys}
@@ -71,7 +74,10 @@ def pix_api_app(app: Flask, fake: FakePixApi, pki: Pki, **config: object) -> Ite
         **config,
     )
     try:
-        with app.app_context():
+        if push:
+            with app.app_context():
+                yield app
+        else:
             yield app
     finally:
         app.extensions["payment_provider"].client.close()
