@@ -124,6 +124,8 @@ def open_at_provider(payment: Payment, description: str, now: datetime) -> None:
             terms=terms,
             idempotency_key=payment.idempotency_key,
         )
+        # The payer's bank adds multa and juros after the due date: the page says so.
+        payment.flags = {**(payment.flags or {}), "due_date_charge": True}
     elif payment.method == "pix":
         created = payments.create_pix(
             amount_cents=payment.amount_cents,
