@@ -88,6 +88,7 @@ def test_an_installment_gets_a_cobv_with_the_policys_late_charges(
     assert charge["valor"]["juros"]["valorPerc"] == f"{policy.charges.juros_monthly_pct:.2f}"
     assert charge["devedor"]["cpf"] == payment.agreement.debtor.document
     assert payment.pix_payload == charge["pixCopiaECola"]
+    assert payment.flags["due_date_charge"] is True
     assert (
         payment.expires_at is not None and payment.expires_at.date() > payment.installment.due_date
     )
