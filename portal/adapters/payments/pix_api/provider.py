@@ -182,9 +182,10 @@ class PixApiProvider:
         """Every event of an (already authenticated) notification; ``InvalidSignature`` if the
         body is not one."""
         try:
-            return mapping.events_from_notification(json.loads(payload.decode("utf-8")))
+            events = mapping.events_from_notification(json.loads(payload.decode("utf-8")))
         except (UnicodeDecodeError, ValueError, ProviderError, KeyError, TypeError) as exc:
             raise InvalidSignature(f"not an API Pix notification: {exc}") from None
+        return _alert_failed_refunds(events)
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         events = self.parse_webhook_batch(payload)
@@ -221,8 +222,20 @@ class PixApiProvider:
             if page >= pages:
                 break
         found.sort(key=lambda event: event.created)
+        _alert_failed_refunds(found)
         log.info("pix_api: %s events from received Pix since %s", len(found), since.isoformat())
         return found
+
+
+def _alert_failed_refunds(events: list[ProviderEvent]) -> list[ProviderEvent]:
+    """A devolução the PSP could not make (``NAO_REALIZADO``) leaves money with the company
+    that was recorded as given back: someone must return it by hand."""
+    for event in events:
+        if event.type == "pix.devolucao.nao_realizado":
+            log.error(
+                "pix_api: a devolução was NOT made (%s); return the money by hand", event.event_id
+            )
+    return events
 
 
 def _rfc3339(moment: datetime) -> str:

@@ -280,3 +280,17 @@ def test_psp_errors_surface_as_provider_errors(fake: FakePixApi, pki: Pki) -> No
             expires_at=in_an_hour(),
             idempotency_key="k",
         )
+
+
+def test_a_devolucao_the_psp_could_not_make_is_an_alert(
+    fake: FakePixApi, pki: Pki, caplog: pytest.LogCaptureFixture
+) -> None:
+    provider, payment = cob(fake, pki)
+    pix = fake.pay(payment.provider_ref)
+    refund_id = provider.refund(pix["endToEndId"], 1_000, idempotency_key="refund:9:1000")
+    failed = fake.settle_refund(pix["endToEndId"], refund_id, status="NAO_REALIZADO")
+    with caplog.at_level("ERROR"):
+        events = provider.parse_webhook_batch(fake.notification(failed))
+    assert events[-1].type == "pix.devolucao.nao_realizado"
+    assert events[-1].payment is not None and events[-1].payment.refunded_cents == 0
+    assert any("NOT made" in record.getMessage() for record in caplog.records)
