@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from portal.domain.whatsapp import parse_template_map
+from portal.config_messaging import text_messaging_settings
+from portal.config_pix import pix_api_settings
 
 MODES = ("development", "production")
 
@@ -181,44 +182,6 @@ def _mail(env: Mapping[str, str], mode: str, instance_path: Path) -> dict[str, A
     }
 
 
-def _text_messaging(env: Mapping[str, str], mode: str) -> dict[str, Any]:
-    """SMS and WhatsApp through Twilio when ``TWILIO_ACCOUNT_SID`` is set; otherwise the dev
-    outbox in development and nothing in production (a régua with an SMS or WhatsApp step
-    then refuses to start)."""
-    sid = env.get("TWILIO_ACCOUNT_SID", "").strip()
-    try:  # approved WhatsApp template names → Twilio Content SIDs (name=HX…,other=HX…)
-        templates = parse_template_map(env.get("TWILIO_WHATSAPP_TEMPLATES", ""))
-    except ValueError as exc:
-        raise ConfigError(f"TWILIO_WHATSAPP_TEMPLATES {exc}") from None
-    settings: dict[str, Any] = {
-        "TEXT_MESSAGE_BACKEND": "twilio"
-        if sid
-        else ("outbox" if mode == "development" else "none"),
-        "TWILIO_ACCOUNT_SID": sid or None,
-        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", "").strip() or None,
-        "TWILIO_SMS_FROM": env.get("TWILIO_SMS_FROM", "").strip() or None,
-        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID", "").strip() or None,
-        "TWILIO_WHATSAPP_FROM": env.get("TWILIO_WHATSAPP_FROM", "").strip() or None,
-        "TWILIO_WHATSAPP_TEMPLATES": templates,
-    }
-    if not sid:
-        return settings
-    if not sid.startswith("AC") or not settings["TWILIO_AUTH_TOKEN"]:
-        raise ConfigError(
-            "TWILIO_ACCOUNT_SID (AC…) and TWILIO_AUTH_TOKEN are both required for Twilio "
-            "(the token also verifies Twilio's delivery callbacks)"
-        )
-    if (
-        not (settings["TWILIO_SMS_FROM"] or settings["TWILIO_MESSAGING_SERVICE_SID"])
-        and not (settings["TWILIO_WHATSAPP_FROM"])
-    ):
-        raise ConfigError(
-            "Twilio needs a sender: TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID for SMS, "
-            "TWILIO_WHATSAPP_FROM for WhatsApp"
-        )
-    return settings
-
-
 def _access(env: Mapping[str, str]) -> dict[str, Any]:
     """Lifetimes and limits of debtor access (figures: docs/requirements.md A, B)."""
     return {
@@ -261,8 +224,8 @@ def _payments(env: Mapping[str, str], mode: str) -> dict[str, Any]:
     """Stripe in production; the sandbox (no keys, nothing leaves the machine) by default."""
     provider = env.get("PAYMENT_PROVIDER", "stripe" if mode == "production" else "sandbox")
     provider = provider.strip().lower()
-    if provider not in {"stripe", "sandbox"}:
-        raise ConfigError(f"PAYMENT_PROVIDER must be stripe or sandbox, got {provider!r}")
+    if provider not in {"stripe", "pix_api", "sandbox"}:
+        raise ConfigError(f"PAYMENT_PROVIDER must be stripe, pix_api or sandbox, got {provider!r}")
     if provider == "sandbox" and mode == "production":
         raise ConfigError("PAYMENT_PROVIDER=sandbox is for development only, not production")
     secret = env.get("STRIPE_SECRET_KEY", "").strip()
@@ -280,7 +243,9 @@ def _payments(env: Mapping[str, str], mode: str) -> dict[str, Any]:
     api_base = env.get("STRIPE_API_BASE", "").strip().rstrip("/")
     if api_base and urlsplit(api_base).scheme not in {"http", "https"}:
         raise ConfigError(f"STRIPE_API_BASE must be an http(s) URL, got {api_base!r}")
+    pix_api = pix_api_settings(env, mode, ConfigError) if provider == "pix_api" else {}
     return {
+        **pix_api,
         "PAYMENT_PROVIDER": provider,
         # Another address for Stripe's API: a local fake in the load tests (bench/, cluster/).
         "STRIPE_API_BASE": api_base or None,
@@ -393,7 +358,7 @@ def load_settings(
     settings.update(_access(env))
     settings.update(_payments(env, mode))
     settings.update(_integration(env, mode))
-    settings.update(_text_messaging(env, mode))
+    settings.update(text_messaging_settings(env, mode, ConfigError))
     settings.update(_clock(env, mode))
     if production and settings["SESSION_COOKIE_SECURE"] is False:
         raise ConfigError("SESSION_COOKIE_SECURE cannot be false in production")

@@ -35,8 +35,9 @@ _TOKENISH = re.compile(
 
 
 # Link paths carry a token whatever its letters: a 22-character token has no digit about
-# once in 40, so the shape rule above alone would let it through.
-_LINK_PATH = re.compile(r"(/(?:a|entrar)/)[A-Za-z0-9_-]{16,}")
+# once in 40, so the shape rule above alone would let it through. The Pix webhook's path
+# carries its secret (PIX_API_WEBHOOK_SECRET).
+_LINK_PATH = re.compile(r"(/(?:a|entrar|callbacks/pix)/)[A-Za-z0-9_-]{16,}")
 
 
 def scrub(text: str) -> str:

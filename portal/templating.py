@@ -148,6 +148,8 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(footer_contact, "footer_contact")
     app.add_template_global(asset_url, "asset_url")
     app.add_template_global(lambda endpoint: endpoint in app.view_functions, "has_endpoint")
+    # The API Pix takes Pix only: no card button then (docs/payments.md).
+    app.add_template_global(lambda: app.config["PAYMENT_PROVIDER"] != "pix_api", "cards_accepted")
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """What the portal needs from a payment provider, whatever the provider is.
 
-Two implementations: Stripe (production) and a sandbox (the embedded default: a real,
-scannable static Pix BR Code and a stand-in for the hosted card page). Providers speak in
+Three implementations: Stripe, the Banco Central's standard API Pix of any bank or payment
+institution (``pix_api``: also charges with a due date, :class:`DueDateCharges`), and a sandbox
+(the embedded default: a real, scannable static Pix BR Code and a stand-in for the hosted card
+page). Providers speak in
 our own terms: :class:`ProviderPayment` with a :class:`PaymentStatus` from the domain.
 """
 
@@ -9,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol, runtime_checkable
 
 from portal.domain.payments import PaymentStatus
 
@@ -48,6 +51,9 @@ class ProviderPayment:
     checkout_url: str | None = None
     refunded_cents: int = 0
     metadata: Mapping[str, str] = field(default_factory=dict)
+    # Multa and juros the payer's bank added to a charge with a due date paid late (API Pix
+    # ``cobv``): received on top of ``amount_received_cents``, never applied to the installment.
+    charges_cents: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,48 @@ class ProviderEvent:
     created: datetime
     payment: ProviderPayment | None
     raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Payer:
+    """Who a charge with a due date is addressed to (the API Pix requires it for ``cobv``)."""
+
+    document: str  # CPF (11 digits) or CNPJ (14)
+    name: str
+
+
+@dataclass(frozen=True)
+class DueTerms:
+    """A Pix charge with a due date: the payer's bank adds multa and juros after it, itself.
+
+    ``multa_pct`` once after the due date, ``juros_monthly_pct`` a month pro rata by calendar
+    day, ``discount_cents`` off if paid on or before the due date (0: none); payable up to
+    ``days_valid_after_due`` calendar days after the due date.
+    """
+
+    due_date: date
+    days_valid_after_due: int
+    multa_pct: Decimal
+    juros_monthly_pct: Decimal
+    payer: Payer
+    discount_cents: int = 0
+
+
+@runtime_checkable
+class DueDateCharges(Protocol):
+    """A provider that can also issue Pix charges with a due date (API Pix ``cobv``)."""
+
+    def create_pix_due(
+        self,
+        *,
+        amount_cents: int,
+        description: str,
+        payee: Payee,
+        metadata: Mapping[str, str],
+        terms: DueTerms,
+        idempotency_key: str,
+    ) -> ProviderPayment:
+        """A charge payable until ``terms.due_date`` + the days after it (status ``awaiting``)."""
 
 
 class PaymentProvider(Protocol):

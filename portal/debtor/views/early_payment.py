@@ -8,7 +8,7 @@ server when the attempt opens; nothing typed or tampered with in the form can ch
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -36,6 +36,8 @@ def _back(agreement: Agreement) -> Response:
 
 
 def _start(agreement: Agreement, kind: str, count: int | None, method: str) -> Response:
+    if method == "card" and current_app.config["PAYMENT_PROVIDER"] == "pix_api":
+        abort(404)  # the API Pix takes Pix only; the page shows no card button
     try:
         with unit_of_work(db.session):
             payment: Payment = start_early_payment(

@@ -64,6 +64,8 @@ def _own_payment(payment_id: int) -> Payment:
 def pay(agreement_id: int, number: int, method: str) -> Response:
     if method not in PAYABLE_METHODS or not SendStepUpForm().validate_on_submit():
         abort(404)
+    if method == "card" and current_app.config["PAYMENT_PROVIDER"] == "pix_api":
+        abort(404)  # the API Pix takes Pix only; the page shows no card button
     installment = _own_installment(agreement_id, number)
     try:
         with unit_of_work(db.session):

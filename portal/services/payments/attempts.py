@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from portal.adapters.payments.base import DueDateCharges
 from portal.core import DbSession
 from portal.core.audit import record_event
 from portal.core.context import Actor
@@ -24,6 +25,7 @@ from portal.models import (
     Payment,
     PaymentCover,
 )
+from portal.services.payments.due import due_terms_for
 from portal.services.payments.events import apply_update
 from portal.services.payments.provider import (
     P,
@@ -116,8 +118,21 @@ def open_at_provider(payment: Payment, description: str, now: datetime) -> None:
     }
     opened_at = _key_minute(now)
     payee = payee_for(agreement.creditor)
-    if payment.method == "pix":
-        created = provider().create_pix(
+    payments = provider()
+    terms = due_terms_for(payment, now) if payment.method == "pix" else None
+    if terms is not None and isinstance(payments, DueDateCharges):
+        created = payments.create_pix_due(
+            amount_cents=payment.amount_cents,
+            description=description,
+            payee=payee,
+            metadata=metadata,
+            terms=terms,
+            idempotency_key=payment.idempotency_key,
+        )
+        # The payer's bank adds multa and juros after the due date: the page says so.
+        payment.flags = {**(payment.flags or {}), "due_date_charge": True}
+    elif payment.method == "pix":
+        created = payments.create_pix(
             amount_cents=payment.amount_cents,
             description=description,
             payee=payee,
@@ -129,7 +144,7 @@ def open_at_provider(payment: Payment, description: str, now: datetime) -> None:
         base = config["BASE_URL"]
         number = payment.installment.number
         card_path = f"/acordos/{agreement.id}/pagamentos/{number}/cartao/{payment.attempt}"
-        created = provider().create_card_checkout(
+        created = payments.create_card_checkout(
             amount_cents=payment.amount_cents,
             description=description,
             payee=payee,

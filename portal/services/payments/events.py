@@ -97,6 +97,8 @@ def _succeed(
     payment.status = P.SUCCEEDED.value
     payment.succeeded_at = now
     payment.amount_received_cents = reported.amount_received_cents
+    if reported.charges_cents:  # multa and juros of a late cobv: the payer's bank added them
+        flag_payment(payment, late_charges_cents=reported.charges_cents)
     if forced:
         flag_payment(payment, late_success=True)
         log.warning(
@@ -159,6 +161,7 @@ def _succeed(
             "applied_cents": application.applied_cents,
             "excess_cents": application.excess_cents,
             "late": forced,
+            **({"late_charges_cents": reported.charges_cents} if reported.charges_cents else {}),
             **(early_details(payment, credits) if payment.is_early else {}),
         },
     )

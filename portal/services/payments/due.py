@@ -1,0 +1,40 @@
+"""The terms of a Pix charge with a due date (API Pix ``cobv``) for an installment.
+
+An agreement paid in installments gets, per installment, a charge that carries its due date
+and the company's late charges from the policy the agreement was made under: multa
+(``charges.multa_pct``) and juros de mora a month (``charges.juros_monthly_pct``), payable up
+to ``breach.breach_after_days`` after the due date (then the agreement breaks). The payer's
+bank adds multa and juros itself when it is paid late. À vista payments, early payments
+(their amount already has the interest removed) and installments already past that window
+get an immediate charge (``cob``) instead, as do people the company has no name for (the
+API requires the payer's name and CPF/CNPJ on a ``cobv``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from portal.adapters.payments.base import DueTerms, Payer
+from portal.core.clock import BRASILIA
+from portal.models import Payment
+from portal.services.policies import policy_of
+
+
+def due_terms_for(payment: Payment, now: datetime) -> DueTerms | None:
+    today = now.astimezone(BRASILIA).date()
+    agreement = payment.agreement
+    contact = agreement.contact
+    if payment.is_early or agreement.payment_count <= 1 or contact is None or not contact.name:
+        return None
+    policy = policy_of(agreement.policy_version)
+    due_date = payment.installment.due_date
+    valid_days = policy.breach.breach_after_days
+    if today > due_date + timedelta(days=valid_days):
+        return None
+    return DueTerms(
+        due_date=due_date,
+        days_valid_after_due=valid_days,
+        multa_pct=policy.charges.multa_pct,
+        juros_monthly_pct=policy.charges.juros_monthly_pct,
+        payer=Payer(document=agreement.debtor.document, name=contact.name),
+    )
