@@ -6,6 +6,7 @@ from portal.staff.views import (  # noqa: F401  (registers the routes)
     auth,
     debtor_actions,
     debtors,
+    deliveries,
     imports,
     integration,
     kpis,

@@ -23,6 +23,15 @@ from portal.services.backoffice.debtor_view import (
     staff_names,
     timeline,
 )
+from portal.services.backoffice.deliveries import (
+    DeliveryDetail,
+    DeliveryFilter,
+    DeliveryRow,
+    deliveries,
+    delivery_detail,
+    delivery_in_scope,
+    resend,
+)
 from portal.services.backoffice.kpis import (
     MAX_PERIOD_DAYS,
     KpiReport,
@@ -54,6 +63,9 @@ __all__ = [
     "MAX_PERIOD_DAYS",
     "MAX_REASON_LENGTH",
     "MIN_REASON_LENGTH",
+    "DeliveryDetail",
+    "DeliveryFilter",
+    "DeliveryRow",
     "FoundDebtor",
     "History",
     "KpiReport",
@@ -75,6 +87,9 @@ __all__ = [
     "creditors_in_scope",
     "debtor_in_scope",
     "debtor_page",
+    "deliveries",
+    "delivery_detail",
+    "delivery_in_scope",
     "dispute_item",
     "item_in_scope",
     "items_in_scope",
@@ -82,6 +97,7 @@ __all__ = [
     "notes_in_scope",
     "payments_in_scope",
     "ranked_debtors",
+    "resend",
     "resolve_item",
     "reveal_document",
     "search_debtors",
