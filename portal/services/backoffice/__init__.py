@@ -38,6 +38,7 @@ from portal.services.backoffice.kpis import (
     Period,
     creditor_kpis,
 )
+from portal.services.backoffice.links_view import LinkRow, Who, link_rows, links_in_scope
 from portal.services.backoffice.scope import (
     creditor_in_scope,
     creditors_in_scope,
@@ -69,10 +70,12 @@ __all__ = [
     "FoundDebtor",
     "History",
     "KpiReport",
+    "LinkRow",
     "Period",
     "SegmentFilter",
     "StaffActionError",
     "StaffError",
+    "Who",
     "add_note",
     "agreement_in_scope",
     "agreements_in_scope",
@@ -93,6 +96,8 @@ __all__ = [
     "dispute_item",
     "item_in_scope",
     "items_in_scope",
+    "link_rows",
+    "links_in_scope",
     "messages_sent",
     "notes_in_scope",
     "payments_in_scope",
