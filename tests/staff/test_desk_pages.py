@@ -131,7 +131,7 @@ def test_timeline_speaks_words(client: FlaskClient, app: Flask) -> None:
     _agent(client, creditor)
     text = parse_page(client.get(f"/atendimento/devedores/{debtor.id}/historico")).get_text()
     assert "Pendência marcada como paga pela empresa" in text and "referência NF-77" in text
-    assert "Acordo nº %d · entrada" % agreement.id in text  # a 4-payment agreement
+    assert f"Acordo nº {agreement.id} · entrada" in text  # a 4-payment agreement
     assert "parcela 0" not in text
     assert "item.marked_paid" not in text and "something.new_and_unnamed" not in text
     assert "Outro registro" in text
