@@ -9,6 +9,7 @@ from portal.staff.views import (  # noqa: F401  (registers the routes)
     deliveries,
     imports,
     integration,
+    kpi_trend,
     kpis,
     policies,
     regua,

@@ -59,10 +59,18 @@ from portal.services.backoffice.staff import (
     debtor_in_scope,
     search_debtors,
 )
+from portal.services.backoffice.trends import (
+    MAX_TREND_WEEKS,
+    WeekKpis,
+    default_trend_period,
+    weekly_kpis,
+    weeks_of,
+)
 
 __all__ = [
     "MAX_PERIOD_DAYS",
     "MAX_REASON_LENGTH",
+    "MAX_TREND_WEEKS",
     "MIN_REASON_LENGTH",
     "DeliveryDetail",
     "DeliveryFilter",
@@ -75,6 +83,7 @@ __all__ = [
     "SegmentFilter",
     "StaffActionError",
     "StaffError",
+    "WeekKpis",
     "Who",
     "add_note",
     "agreement_in_scope",
@@ -90,6 +99,7 @@ __all__ = [
     "creditors_in_scope",
     "debtor_in_scope",
     "debtor_page",
+    "default_trend_period",
     "deliveries",
     "delivery_detail",
     "delivery_in_scope",
@@ -108,4 +118,6 @@ __all__ = [
     "search_debtors",
     "staff_names",
     "timeline",
+    "weekly_kpis",
+    "weeks_of",
 ]
