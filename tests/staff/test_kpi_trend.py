@@ -34,7 +34,7 @@ def test_weeks_run_monday_to_sunday_clipped_to_the_period() -> None:
     ]
 
 
-def test_each_week_counts_its_own_payments_and_agreements(october) -> None:  # type: ignore[no-untyped-def]
+def test_each_week_counts_its_own_payments_and_agreements(october) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     weeks = weekly_kpis(db.session, october["a"], OCTOBER)
     recovered = [w.summary.recovered_cents for w in weeks]
     # Ana's Pix on 05/10, Bruno's card on 15/10 (net of the refund), Davi's Pix 31/10 23:30
@@ -50,7 +50,7 @@ def _sign_in(client: FlaskClient, *creditors: object) -> None:
     assert staff_login(client, user).status_code == 303
 
 
-def test_trend_page_charts_table_and_csv(client: FlaskClient, october) -> None:  # type: ignore[no-untyped-def]
+def test_trend_page_charts_table_and_csv(client: FlaskClient, october) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     a = october["a"]
     _sign_in(client, a)
     response = client.get("/atendimento/indicadores/tendencia", query_string=QUERY)
@@ -75,7 +75,7 @@ def test_trend_page_charts_table_and_csv(client: FlaskClient, october) -> None: 
     assert events("kpi.exported")[0].details["by"] == "week"
 
 
-def test_scope_and_bad_dates(client: FlaskClient, october) -> None:  # type: ignore[no-untyped-def]
+def test_scope_and_bad_dates(client: FlaskClient, october) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     _sign_in(client, october["a"])
     other = client.get(
         "/atendimento/indicadores/tendencia", query_string={"credor": october["b"].id}
