@@ -11,6 +11,7 @@ from portal.staff.views import (  # noqa: F401  (registers the routes)
     integration,
     kpi_trend,
     kpis,
+    list_exports,
     policies,
     regua,
     regua_kpis,

@@ -29,6 +29,8 @@ class DebtorSearchForm(FlaskForm):
         _l("CPF, e-mail ou nome"),
         validators=[Length(max=200, message=_l("Texto longo demais."))],
     )
+    # "" (every company in scope) or a creditor id; choices are set by the view
+    empresa = SelectField(_l("Empresa"), default="", validate_choice=True)
 
 
 class IssueLinkForm(FlaskForm):

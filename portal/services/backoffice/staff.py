@@ -218,13 +218,15 @@ def _match(query: SearchQuery) -> sa.ColumnElement[bool] | None:
     return None
 
 
-def search_debtors(session: DbSession, staff: StaffUser, query: str) -> list[FoundDebtor]:
+def search_debtors(
+    session: DbSession, staff: StaffUser, query: str, *, creditor_id: int | None = None
+) -> list[FoundDebtor]:
     """By e-mail (exact), digits (part of the CPF/CNPJ or of a phone number, 4+ digits) or
     name (every word, 3+ letters, ignoring accents and case), within scope.
 
     Contact data (name, e-mail, phone) is matched against what the staff member's companies
     have on file, never against what another company sent. Debtors a company pushed
-    without items are found too.
+    without items are found too. ``creditor_id`` narrows to one company (within scope).
     """
     parsed = parse_query(query)
     condition = _match(parsed)
@@ -242,6 +244,8 @@ def search_debtors(session: DbSession, staff: StaffUser, query: str) -> list[Fou
         .join(CreditorDebtor, CreditorDebtor.debtor_id == Debtor.id)
         .where(_relationship_scope(staff), condition)
     )
+    if creditor_id is not None:
+        statement = statement.where(CreditorDebtor.creditor_id == creditor_id)
     rows = session.execute(
         statement.order_by(CreditorDebtor.search_name, Debtor.id, CreditorDebtor.creditor_id).limit(
             SEARCH_LIMIT

@@ -39,6 +39,7 @@ from portal.services.backoffice import (
     can_staff_cancel,
     contacts_in_scope,
     creditors_for,
+    creditors_in_scope,
     debtor_in_scope,
     items_in_scope,
     link_rows,
@@ -59,12 +60,26 @@ from portal.staff.forms import ConfirmForm, DebtorSearchForm, IssueLinkForm
 
 @bp.get("/")
 @staff_required()
-def search() -> str:
+def search() -> tuple[str, int]:
+    """Search, narrowed to one of the staff member's companies if asked."""
     form = DebtorSearchForm(request.args)
-    results = search_debtors(db.session, g.staff, form.q.data or "") if form.validate() else []
+    companies = creditors_in_scope(db.session, g.staff)
+    form.empresa.choices = [SelectChoice("", _("Todas as empresas"))] + [
+        SelectChoice(str(c.id), c.display_name) for c in companies
+    ]
+    valid = form.validate()
+    results = []
+    if valid and form.q.data:
+        chosen = int(form.empresa.data) if form.empresa.data else None
+        results = search_debtors(db.session, g.staff, form.q.data, creditor_id=chosen)
     return render_template(
-        "staff/debtors/search.html", form=form, results=results, searched=bool(form.q.data)
-    )
+        "staff/debtors/search.html",
+        form=form,
+        results=results,
+        searched=bool(form.q.data),
+        export=ConfirmForm(),
+        many_companies=len(companies) > 1,
+    ), 200 if valid else 400
 
 
 def debtor_or_404(debtor_id: int) -> Debtor:
