@@ -93,12 +93,12 @@ def link_rows(session: DbSession, staff: StaffUser, debtor: Debtor) -> list[Link
 
     rows = []
     for link in links:
-        event = revocations.get(str(link.id))
+        revocation = revocations.get(str(link.id))
         rows.append(
             LinkRow(
                 link,
                 who(link.issued_by_type, link.issued_by_id),
-                who(event.actor_type, event.actor_id) if event else None,
+                who(revocation.actor_type, revocation.actor_id) if revocation else None,
                 link.revoked_at,
             )
         )

@@ -7,6 +7,8 @@ answered with a redirect (post-redirect-get), so a refresh never sends twice.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -59,6 +61,11 @@ def _filter_args(form: DeliveryFilterForm) -> dict[str, str]:
     }
 
 
+def _csv_url(creditor: Creditor, form: DeliveryFilterForm) -> str:
+    arguments: dict[str, Any] = {"creditor_id": creditor.id, **_filter_args(form)}
+    return url_for("staff.deliveries_csv", **arguments)
+
+
 @bp.get("/integracao/<int:creditor_id>/entregas")
 @staff_required(ADMIN)
 def deliveries_index(creditor_id: int) -> tuple[str, int]:
@@ -71,7 +78,7 @@ def deliveries_index(creditor_id: int) -> tuple[str, int]:
         form=form,
         rows=rows,
         labels=DELIVERY_STATUS_LABELS,
-        csv_url=url_for("staff.deliveries_csv", creditor_id=creditor.id, **_filter_args(form)),
+        csv_url=_csv_url(creditor, form),
         resend_form=ConfirmForm(),
     ), 200 if wanted else 400
 
@@ -89,7 +96,7 @@ def _csv(rows: list[DeliveryRow]) -> str:
         _("Entregue em"),
         _("Próxima tentativa"),
     ]
-    body = [
+    body: list[list[str | int]] = [
         [
             row.delivery.id,
             row.event.id,

@@ -163,7 +163,7 @@ def trend_csv(weeks: list[WeekKpis]) -> str:
             _("Devedores que abriram link"),
             _("Acordos após abrir link"),
         ]
-        rows = [
+        rows: list[list[str | int]] = [
             [
                 w.week.start.strftime("%d/%m/%Y"),
                 w.week.end.strftime("%d/%m/%Y"),
