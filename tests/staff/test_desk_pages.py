@@ -14,7 +14,7 @@ from portal.models import AccessLink, ActorType, Channel, StaffRole
 from portal.services.access import issue_reminder_link
 from portal.services.integration import create_key
 from tests.access_helpers import debtor_with_items, events, make_staff, staff_login
-from tests.factories import create_creditor
+from tests.factories import create_creditor, create_debtor, relate
 from tests.html import csrf_token, parse_page
 from tests.journey_helpers import debt_world, make_agreement
 
@@ -138,3 +138,18 @@ def test_timeline_speaks_words(client: FlaskClient, app: Flask) -> None:
     page = parse_page(client.get(f"/atendimento/devedores/{debtor.id}")).get_text()
     assert "emitido pela API; a empresa envia a mensagem" in page
     assert "mensagem copiada pelo atendimento" not in page
+
+
+def test_a_debtor_pushed_without_items_is_found_and_shown(client: FlaskClient) -> None:
+    mine, theirs = create_creditor(trade_name="Minha"), create_creditor(trade_name="Outra")
+    pushed = create_debtor(name="Joaquim Só Cadastro")
+    relate(mine, pushed)
+    stranger = create_debtor(name="Joaquim Alheio")
+    relate(theirs, stranger)
+    db.session.commit()
+    _agent(client, mine)
+    page = parse_page(client.get("/atendimento/", query_string={"q": "joaquim so"}))
+    assert [a.get_text() for a in page.select(".result-list a")] == ["Joaquim Só Cadastro"]
+    shown = client.get(f"/atendimento/devedores/{pushed.id}")
+    assert shown.status_code == 200 and "Joaquim Só Cadastro" in shown.get_data(as_text=True)
+    assert client.get(f"/atendimento/devedores/{stranger.id}").status_code == 404
