@@ -22,8 +22,7 @@ class StaffLoginForm(FlaskForm):
 
 
 class DebtorSearchForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search changes nothing
+    """Sent by POST: a CPF, phone or e-mail typed here must never sit in a URL."""
 
     q = StringField(
         _l("CPF, e-mail ou nome"),

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import AccessLink, ActorType, Channel, StaffRole
 from portal.services.access import issue_reminder_link
 from portal.services.integration import create_key
-from tests.access_helpers import debtor_with_items, events, make_staff, staff_login
+from tests.access_helpers import debtor_with_items, events, form_post, make_staff, staff_login
 from tests.factories import create_creditor, create_debtor, relate
 from tests.html import csrf_token, parse_page
 from tests.journey_helpers import debt_world, make_agreement
@@ -148,7 +148,7 @@ def test_a_debtor_pushed_without_items_is_found_and_shown(client: FlaskClient) -
     relate(theirs, stranger)
     db.session.commit()
     _agent(client, mine)
-    page = parse_page(client.get("/atendimento/", query_string={"q": "joaquim so"}))
+    page = parse_page(form_post(client, "/atendimento/", {"q": "joaquim so"}))
     assert [a.get_text() for a in page.select(".result-list a")] == ["Joaquim Só Cadastro"]
     shown = client.get(f"/atendimento/devedores/{pushed.id}")
     assert shown.status_code == 200 and "Joaquim Só Cadastro" in shown.get_data(as_text=True)

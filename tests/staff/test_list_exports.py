@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.models import StaffRole
-from tests.access_helpers import events, make_staff, staff_login
+from tests.access_helpers import events, form_post, make_staff, staff_login
 from tests.factories import create_creditor, create_debtor, create_pending_item
 from tests.html import csrf_token, parse_page
 
@@ -57,18 +57,16 @@ def test_segment_csv_has_every_row_of_the_filter(client: FlaskClient) -> None:
 
 def test_search_by_company_and_its_csv(client: FlaskClient) -> None:
     world = _world(client)
-    everywhere = parse_page(client.get("/atendimento/", query_string={"q": "marc"}))
+    everywhere = parse_page(form_post(client, "/atendimento/", {"q": "marc"}))
     assert [x.get_text() for x in everywhere.select(".result-list a")] == [
         "Márcia Alves",  # sorted as "marcia", before "marcio"
         "Marcio Bento",
     ]
     narrowed = parse_page(
-        client.get("/atendimento/", query_string={"q": "marc", "empresa": world["b"].id})
+        form_post(client, "/atendimento/", {"q": "marc", "empresa": str(world["b"].id)})
     )
     assert [x.get_text() for x in narrowed.select(".result-list a")] == ["Marcio Bento"]
-    assert (
-        client.get("/atendimento/", query_string={"q": "marc", "empresa": "999"}).status_code == 400
-    )
+    assert form_post(client, "/atendimento/", {"q": "marc", "empresa": "999"}).status_code == 400
     exported = client.post(
         "/atendimento/devedores.csv",
         data={"csrf_token": csrf_token(narrowed), "q": "marc", "empresa": str(world["b"].id)},
@@ -77,3 +75,16 @@ def test_search_by_company_and_its_csv(client: FlaskClient) -> None:
     assert rows[1][0] == "Marcio Bento" and "***" in rows[1][1] and len(rows) == 2
     assert len(events("debtor_search.exported")) == 1
     assert client.post("/atendimento/devedores.csv", data={"q": "marc"}).status_code == 400
+
+
+def test_the_search_is_posted_so_nothing_typed_is_in_a_url(client: FlaskClient) -> None:
+    world = _world(client)
+    cpf = world["Márcia Alves"].document
+    assert client.get("/atendimento/", query_string={"q": cpf}).status_code == 200
+    page = parse_page(client.get("/atendimento/", query_string={"q": cpf}))
+    assert page.select(".result-list a") == []  # a GET never searches
+    form = page.find("form", attrs={"role": "search"})
+    assert form["method"] == "post"
+    assert client.post("/atendimento/", data={"q": cpf}).status_code == 400  # no CSRF token
+    found = parse_page(form_post(client, "/atendimento/", {"q": cpf}))
+    assert [a.get_text() for a in found.select(".result-list a")] == ["Márcia Alves"]

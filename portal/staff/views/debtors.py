@@ -58,26 +58,27 @@ from portal.staff.debtor_forms import NoteForm
 from portal.staff.forms import ConfirmForm, DebtorSearchForm, IssueLinkForm
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @staff_required()
 def search() -> tuple[str, int]:
-    """Search, narrowed to one of the staff member's companies if asked."""
-    form = DebtorSearchForm(request.args)
+    """Search, narrowed to one of the staff member's companies if asked. By POST only (the
+    GET shows the empty form), so what was typed (a CPF, a phone) is in no URL or log."""
+    form = DebtorSearchForm(request.form if request.method == "POST" else None)
     companies = creditors_in_scope(db.session, g.staff)
     form.empresa.choices = [SelectChoice("", _("Todas as empresas"))] + [
         SelectChoice(str(c.id), c.display_name) for c in companies
     ]
-    valid = form.validate()
+    searched = request.method == "POST"
+    valid = not searched or form.validate_on_submit()
     results = []
-    if valid and form.q.data:
+    if searched and valid and form.q.data:
         chosen = int(form.empresa.data) if form.empresa.data else None
         results = search_debtors(db.session, g.staff, form.q.data, creditor_id=chosen)
     return render_template(
         "staff/debtors/search.html",
         form=form,
         results=results,
-        searched=bool(form.q.data),
-        export=ConfirmForm(),
+        searched=searched and bool(form.q.data),
         many_companies=len(companies) > 1,
     ), 200 if valid else 400
 
