@@ -59,13 +59,14 @@ def test_search_ignores_accents_and_case(
     _sign_in(desk, server_url, server_env, "busca.desk@example.com")
     desk.get_by_label("CPF, e-mail ou nome").fill("joao")
     desk.get_by_role("button", name="Buscar").click()
+    desk.locator(".result-list a").first.wait_for()
     found = desk.locator(".result-list a").all_inner_texts()
     assert "João Batista Pereira" in found, found
     _check(desk)
     for typed, name in (("JOSE", "José Carlos da Silva"), ("Antonia", "Antônia Aparecida Santos")):
         desk.get_by_label("CPF, e-mail ou nome").fill(typed)
         desk.get_by_role("button", name="Buscar").click()
-        assert name in desk.locator(".result-list a").all_inner_texts(), typed
+        desk.get_by_role("link", name=name).wait_for()  # the result page, by POST
     desk.get_by_role("link", name="Antônia Aparecida Santos").click()
     assert desk.locator("h2#links").count() == 1
     _check(desk)
@@ -147,6 +148,11 @@ def test_delivery_detail_shows_payload_answer_and_next_retry(
         desk.goto(debtor_url)
         group = desk.locator(f"section:has(h3:text-is('{company}'))").first
         group.get_by_role("button", name="Marcar como contestada").first.click()
+        desk.wait_for_load_state()
+        for _ in range(50):  # the delivery is tried right after the commit
+            if _Busy.received:
+                break
+            desk.wait_for_timeout(200)
         assert _Busy.received, "the delivery was tried"
 
         desk.locator(".staff-side").get_by_role("link", name="Integração").click()
