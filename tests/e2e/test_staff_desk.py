@@ -14,7 +14,14 @@ from typing import Any, ClassVar
 import pyotp
 import pytest
 
-from tests.e2e.conftest import assert_accessible, make_server_env, running_server, watch_console
+from tests.e2e.conftest import (
+    PHONE,
+    assert_accessible,
+    assert_fits_the_phone,
+    make_server_env,
+    running_server,
+    watch_console,
+)
 from tests.e2e.test_staff_pages import ADMIN_PASSWORD, _admin_secret
 
 DESK = {"width": 1280, "height": 800}
@@ -53,6 +60,16 @@ def _check(page: Any) -> None:
     assert_desk_layout(page)
 
 
+def _check_on_a_phone(page: Any) -> None:
+    """The same page at 360 px: the header menu instead of the side one, nothing wider."""
+    page.set_viewport_size(PHONE)
+    assert page.locator(".staff-nav").is_visible()
+    assert not page.locator(".staff-side").is_visible()
+    assert_accessible(page)
+    assert_fits_the_phone(page)
+    page.set_viewport_size(DESK)
+
+
 def test_search_ignores_accents_and_case(
     desk: Any, server_url: str, server_env: dict[str, str]
 ) -> None:
@@ -87,6 +104,7 @@ def test_kpi_trend_by_week(desk: Any, server_url: str, server_env: dict[str, str
         r"\d{2}/\d{2}/\d{4} a \d{2}/\d{2}/\d{4}: R\$", charts.first.get_attribute("aria-label")
     )
     _check(desk)
+    _check_on_a_phone(desk)
     assert desk.console_problems == []
 
 
@@ -161,6 +179,7 @@ def test_delivery_detail_shows_payload_answer_and_next_retry(
         assert desk.locator("tbody tr").count() == 1
         assert "aguardando" in desk.locator("tbody tr").inner_text()
         _check(desk)
+        _check_on_a_phone(desk)
         desk.locator("tbody tr th a").first.click()
         text = desk.locator("main").inner_text()
         assert '"type": "item.disputed"' in text
@@ -169,4 +188,5 @@ def test_delivery_detail_shows_payload_answer_and_next_retry(
             r"\d{2}/\d{2}/\d{4} às \d{2}:\d{2}", desk.locator(".next-try").inner_text()
         )
         _check(desk)
+        _check_on_a_phone(desk)
         assert desk.console_problems == []
