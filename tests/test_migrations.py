@@ -234,3 +234,57 @@ def test_0019_dates_items_already_paid_by_their_last_update(tmp_path: Path) -> N
     assert str(rows[1].paid_at).startswith("2026-03-02 15:00:00")
     assert rows[2].paid_at is None
     assert not rows[1].bureau_reported and rows[1].bureau_removed_on is None
+
+
+def test_0020_folds_the_names_already_on_file(
+    tmp_path: Path, is_postgres: bool, database_uri: str
+) -> None:
+    """Names written before 0020 get their folded form, so staff search finds them."""
+    if is_postgres:
+        url = sa.make_url(database_uri)
+        uri = _fresh_postgres(
+            url.set(database=f"{url.database}_0020").render_as_string(hide_password=False)
+        )
+    else:
+        uri = f"sqlite:///{tmp_path / 'fold.sqlite3'}"
+    scratch = make_test_app(uri)
+    now = "2026-01-02 03:04:05"
+    with scratch.app_context():
+        flask_migrate.upgrade(revision="0019")
+        with db.engine.begin() as c:
+            c.execute(
+                sa.text(
+                    "INSERT INTO creditors (id, legal_name, trade_name, cnpj, address_line,"
+                    " city, state, postal_code, brand_color, created_at, updated_at) VALUES"
+                    " (1, 'Credora', 'Credora', '11222333000181', 'Rua 1', 'Curitiba', 'PR',"
+                    " '80010000', '#224466', :now, :now)"
+                ),
+                {"now": now},
+            )
+            for n, cpf in ((1, "52998224725"), (2, "11144477735")):
+                c.execute(
+                    sa.text(
+                        "INSERT INTO debtors (id, document_type, document, created_at,"
+                        " updated_at, session_version) VALUES (:n, 'cpf', :cpf, :now, :now, 0)"
+                    ),
+                    {"n": n, "cpf": cpf, "now": now},
+                )
+            for n, name in ((1, "João  da Silva"), (2, "ANTÔNIA Conceição")):
+                c.execute(
+                    sa.text(
+                        "INSERT INTO creditor_debtors (creditor_id, debtor_id, name, created_at,"
+                        " updated_at) VALUES (1, :n, :name, :now, :now)"
+                    ),
+                    {"n": n, "name": name, "now": now},
+                )
+        flask_migrate.upgrade()
+        with db.engine.connect() as c:
+            folded = c.execute(
+                sa.text("SELECT search_name FROM creditor_debtors ORDER BY debtor_id")
+            ).scalars()
+            assert list(folded) == ["joao da silva", "antonia conceicao"]
+        flask_migrate.downgrade(revision="0019")
+        with db.engine.connect() as c:
+            columns = {col["name"] for col in sa.inspect(c).get_columns("creditor_debtors")}
+        assert "search_name" not in columns
+        db.engine.dispose()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.domain.documents import DocumentType, mask_document, normalise_document
 from portal.domain.records import normalise_phone
+from portal.domain.search import fold
 from portal.models.base import Base, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
@@ -86,6 +87,9 @@ class CreditorDebtor(Base):
     creditor_id: Mapped[int] = mapped_column(sa.ForeignKey("creditors.id"), primary_key=True)
     debtor_id: Mapped[int] = mapped_column(sa.ForeignKey("debtors.id"), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # ``fold(name)``: lower case without accents, kept by the ``name`` validator, so staff
+    # search ignores accents and case on every database (migration 0021 filled old rows).
+    search_name: Mapped[str] = mapped_column(sa.String(200), default="")
     email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
     phone: Mapped[str | None] = mapped_column(sa.String(16))
     birth_date: Mapped[date | None]
@@ -94,6 +98,11 @@ class CreditorDebtor(Base):
 
     creditor: Mapped[Creditor] = relationship()
     debtor: Mapped[Debtor] = relationship()
+
+    @validates("name")
+    def _validate_name(self, _key: str, value: str) -> str:
+        self.search_name = fold(value or "")
+        return value
 
     @validates("email")
     def _validate_email(self, _key: str, value: str | None) -> str | None:

@@ -22,13 +22,14 @@ class StaffLoginForm(FlaskForm):
 
 
 class DebtorSearchForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search changes nothing
+    """Sent by POST: a CPF, phone or e-mail typed here must never sit in a URL."""
 
     q = StringField(
         _l("CPF, e-mail ou nome"),
         validators=[Length(max=200, message=_l("Texto longo demais."))],
     )
+    # "" (every company in scope) or a creditor id; choices are set by the view
+    empresa = SelectField(_l("Empresa"), default="", validate_choice=True)
 
 
 class IssueLinkForm(FlaskForm):

@@ -9,7 +9,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.core.formatting import brl
-from portal.models import AuditEvent
+from portal.extensions import db
+from portal.models import Agreement, AuditEvent
+from portal.services.backoffice import Who
 
 ACTIONS: dict[str, Any] = {
     "agreement.accepted": _l("Acordo fechado"),
@@ -63,6 +65,31 @@ ACTIONS: dict[str, Any] = {
     "data_request.created": _l("Devedor pediu correção de dados (LGPD)"),
     "data_request.completed": _l("Pedido de correção de dados concluído"),
     "regua.published": _l("Nova versão da régua de cobrança publicada"),
+    "reminder.delivered": _l("Lembrete da régua entregue"),
+    "agreement.accept_failed": _l("Acordo não fechado: as condições mudaram"),
+    "payment.requires_action": _l("Pagamento aguardando confirmação do devedor"),
+    "payment.returned_agreement_ended": _l("Pagamento devolvido: o acordo já tinha terminado"),
+    "item.marked_paid": _l("Pendência marcada como paga pela empresa"),
+    "item.marked_cancelled": _l("Pendência cancelada pela empresa"),
+    "item.marked_open": _l("Pendência reaberta pela empresa"),
+    "items.upserted": _l("Pendências enviadas pela empresa"),
+    "debtors.upserted": _l("Cadastro enviado pela empresa"),
+    "contact.changed": _l("Dados de contato alterados"),
+    "session.companies_added": _l("Devedor adicionou uma empresa à sessão"),
+    "link.request_limited": _l("Pedido de link recusado: muitos pedidos seguidos"),
+    "code.request_limited": _l("Pedido de código recusado: muitos pedidos seguidos"),
+    "policy.published": _l("Nova política de negociação publicada"),
+}
+# What a family of actions is about, for an action no label names yet (never a raw key).
+FAMILIES: dict[str, Any] = {
+    "agreement": _l("Acordo atualizado"),
+    "installment": _l("Parcela atualizada"),
+    "payment": _l("Pagamento atualizado"),
+    "item": _l("Pendência atualizada"),
+    "link": _l("Link de acesso atualizado"),
+    "code": _l("Código de confirmação"),
+    "reminder": _l("Lembrete da régua"),
+    "debtor": _l("Cadastro do devedor atualizado"),
 }
 
 CHANNELS: dict[str, Any] = {
@@ -73,8 +100,36 @@ CHANNELS: dict[str, Any] = {
 
 
 def action_label(event: AuditEvent) -> str:
-    label = ACTIONS.get(event.action)
-    return str(label) if label is not None else event.action
+    label = ACTIONS.get(event.action) or FAMILIES.get(event.action.split(".", 1)[0])
+    return str(label) if label is not None else _("Outro registro")
+
+
+def who_label(who: Who) -> str:
+    """Who issued or cancelled a link: the staff member or API key by name when known."""
+    if who.kind == "staff":
+        return _("Atendimento: %(name)s", name=who.name) if who.name else _("Atendimento")
+    if who.kind == "api_key":
+        if who.name:
+            return _("API da empresa (chave “%(name)s”)", name=who.name)
+        return _("API da empresa")
+    return str(
+        {
+            "system": _l("Régua de cobrança"),
+            "debtor": _l("O próprio devedor"),
+        }.get(who.kind, _l("Sistema"))
+    )
+
+
+def installment_name(number: int, agreement_id: object = None) -> str:
+    """Installment 0 is the down payment, or the only payment of a cash agreement."""
+    if number != 0:
+        return _("parcela %(n)s", n=number)
+    agreement = (
+        db.session.get(Agreement, agreement_id)
+        if isinstance(agreement_id, int) and not isinstance(agreement_id, bool)
+        else None
+    )
+    return _("pagamento à vista") if agreement and agreement.payment_count == 1 else _("entrada")
 
 
 def actor_label(event: AuditEvent, staff_names: dict[str, str]) -> str:
@@ -99,8 +154,9 @@ def event_detail(event: AuditEvent) -> str:
         parts.append(_("Acordo nº %(n)s", n=event.subject_id))
     elif "agreement_id" in details:
         parts.append(_("Acordo nº %(n)s", n=details["agreement_id"]))
-    if "number" in details:
-        parts.append(_("parcela %(n)s", n=details["number"]))
+    number = details.get("number")
+    if isinstance(number, int) and not isinstance(number, bool):
+        parts.append(installment_name(number, details.get("agreement_id")))
     channel = details.get("channel")
     if channel in CHANNELS:
         parts.append(_("por %(channel)s", channel=CHANNELS[channel]))
@@ -109,6 +165,9 @@ def event_detail(event: AuditEvent) -> str:
         if isinstance(value, int) and not isinstance(value, bool) and value:
             parts.append(brl(value))
             break
+    reference = details.get("reference")
+    if isinstance(reference, str) and event.action.startswith("item."):
+        parts.append(_("referência %(ref)s", ref=reference))
     if event.action == "policy.published" and "version" in details:
         parts.append(_("versão %(n)s", n=details["version"]))
     reason = details.get("reason")
@@ -125,6 +184,13 @@ def message_label(event: AuditEvent) -> str:
     if event.action == "link.issued":
         if (event.details or {}).get("channel") == "email":
             return _("Link de acesso por e-mail")
+        if event.actor_type == "api_key":
+            return _(
+                "Link de acesso para %(channel)s (emitido pela API; a empresa envia a mensagem)",
+                channel=channel,
+            )
+        if event.actor_type == "system":
+            return _("Link de acesso por %(channel)s, enviado pela régua", channel=channel)
         return _(
             "Link de acesso para %(channel)s (mensagem copiada pelo atendimento)", channel=channel
         )

@@ -56,7 +56,7 @@ def test_search_within_scope(client: FlaskClient, world, query: str) -> None:  #
             "formatted": format_cpf(debtor.document),
             "email": contact_of(debtor).email,
         }[query]
-        page = parse_page(client.get("/atendimento/", query_string={"q": q}))
+        page = parse_page(form_post(client, "/atendimento/", {"q": q}))
         found = [a.get_text() for a in page.select(".result-list a")]
         assert (contact_of(debtor).name in found) is expected, (key, query)
         assert debtor.document not in page.get_text(), "the full CPF is never shown"

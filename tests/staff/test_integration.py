@@ -43,10 +43,20 @@ def test_admin_creates_a_key_shown_once(client: FlaskClient) -> None:
     assert secret not in again and key.prefix in again
     api = client.get("/api/v1/items", headers={"Authorization": f"Bearer {secret}"})
     assert api.status_code == 200
-    revoke = client.post(
-        f"{page_path}/chaves/{key.id}/revogar", data={"csrf_token": csrf_token(soup)}
-    )
-    assert revoke.status_code == 200
+    # the page links to a confirmation; only its button revokes, then redirects (PRG)
+    confirm_path = f"{page_path}/chaves/{key.id}/revogar"
+    assert confirm_path in again
+    confirm = parse_page(client.get(confirm_path))
+    assert "não pode ser desfeito" in confirm.get_text()
+    assert events("api_key.revoked") == []
+    revoke = client.post(confirm_path, data={"csrf_token": csrf_token(confirm)})
+    assert revoke.status_code == 303
+    assert revoke.headers["Location"].endswith(page_path)
+    assert "revogada" in client.get(page_path).get_data(as_text=True)
+    # a refresh of the POST changes nothing more; the confirmation is gone for a revoked key
+    again_post = client.post(confirm_path, data={"csrf_token": csrf_token(confirm)})
+    assert again_post.status_code == 303
+    assert client.get(confirm_path).status_code == 404
     assert (
         client.get("/api/v1/items", headers={"Authorization": f"Bearer {secret}"}).status_code
         == 401
@@ -96,6 +106,6 @@ def test_dead_delivery_replayed_from_the_back_office(client: FlaskClient, app: F
     soup = parse_page(client.get(detail))
     assert "agreement.accepted" in soup.get_text()
     replayed = client.post(f"{detail}/reenviar", data={"csrf_token": csrf_token(soup)})
-    assert replayed.status_code == 200
+    assert replayed.status_code == 303 and replayed.headers["Location"].endswith(detail)
     assert len(events("webhook_delivery.replayed")) == 1
     assert client.post(f"{detail}/reenviar", data={}).status_code == 400

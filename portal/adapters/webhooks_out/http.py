@@ -14,6 +14,11 @@ class SendResult:
     status_code: int | None  # None: no HTTP answer (network error, timeout)
     error: str | None
     duration_ms: int
+    # The start of the receiver's answer, for staff diagnosing a failing endpoint.
+    response_excerpt: str | None = None
+
+
+RESPONSE_EXCERPT = 500
 
 
 class WebhookSender(Protocol):
@@ -38,10 +43,11 @@ class RequestsSender:
                 allow_redirects=False,
                 stream=True,
             )
-            response.raw.read(65536, decode_content=False)
+            head = response.raw.read(65536, decode_content=False)
             response.close()
         except requests.RequestException as exc:
             elapsed = int((time.monotonic() - started) * 1000)
             return SendResult(None, type(exc).__name__, elapsed)
         elapsed = int((time.monotonic() - started) * 1000)
-        return SendResult(response.status_code, None, elapsed)
+        excerpt = head[:RESPONSE_EXCERPT].decode("utf-8", "replace") if head else None
+        return SendResult(response.status_code, None, elapsed, excerpt)

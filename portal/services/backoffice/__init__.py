@@ -26,12 +26,22 @@ from portal.services.backoffice.debtor_view import (
     staff_names,
     timeline,
 )
+from portal.services.backoffice.deliveries import (
+    DeliveryDetail,
+    DeliveryFilter,
+    DeliveryRow,
+    deliveries,
+    delivery_detail,
+    delivery_in_scope,
+    resend,
+)
 from portal.services.backoffice.kpis import (
     MAX_PERIOD_DAYS,
     KpiReport,
     Period,
     creditor_kpis,
 )
+from portal.services.backoffice.links_view import LinkRow, Who, link_rows, links_in_scope
 from portal.services.backoffice.scope import (
     creditor_in_scope,
     creditors_in_scope,
@@ -52,18 +62,32 @@ from portal.services.backoffice.staff import (
     debtor_in_scope,
     search_debtors,
 )
+from portal.services.backoffice.trends import (
+    MAX_TREND_WEEKS,
+    WeekKpis,
+    default_trend_period,
+    weekly_kpis,
+    weeks_of,
+)
 
 __all__ = [
     "MAX_PERIOD_DAYS",
     "MAX_REASON_LENGTH",
+    "MAX_TREND_WEEKS",
     "MIN_REASON_LENGTH",
+    "DeliveryDetail",
+    "DeliveryFilter",
+    "DeliveryRow",
     "FoundDebtor",
     "History",
     "KpiReport",
+    "LinkRow",
     "Period",
     "SegmentFilter",
     "StaffActionError",
     "StaffError",
+    "WeekKpis",
+    "Who",
     "add_note",
     "agreement_in_scope",
     "agreements_in_scope",
@@ -78,17 +102,26 @@ __all__ = [
     "creditors_in_scope",
     "debtor_in_scope",
     "debtor_page",
+    "default_trend_period",
+    "deliveries",
+    "delivery_detail",
+    "delivery_in_scope",
     "dispute_item",
     "item_in_scope",
     "items_in_scope",
+    "link_rows",
+    "links_in_scope",
     "messages_sent",
     "notes_in_scope",
     "payments_in_scope",
     "ranked_debtors",
+    "resend",
     "resolve_item",
     "reveal_document",
     "search_debtors",
     "staff_names",
     "timeline",
     "update_support_channels",
+    "weekly_kpis",
+    "weeks_of",
 ]

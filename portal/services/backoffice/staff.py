@@ -14,6 +14,7 @@ from portal.core import DbSession
 from portal.core.audit import record_event
 from portal.core.context import Actor
 from portal.domain.documents import InvalidDocument, normalise_document
+from portal.domain.search import QueryKind, SearchQuery, escape_like, parse_query
 from portal.models import (
     Creditor,
     CreditorDebtor,
@@ -167,12 +168,18 @@ def authenticate_staff(
 
 
 def _scope_filter(staff: StaffUser) -> sa.ColumnElement[bool]:
-    """Debtors who owe at least one creditor in the staff member's scope."""
+    """Debtors who owe at least one creditor in the staff member's scope, or whom one of
+    those creditors has sent (an API push without items yet)."""
     scope = staff.scope_ids()
-    condition = PendingItem.debtor_id == Debtor.id
+    owes = PendingItem.debtor_id == Debtor.id
+    known = CreditorDebtor.debtor_id == Debtor.id
     if scope is not None:
-        condition = sa.and_(condition, PendingItem.creditor_id.in_(scope or {-1}))
-    return sa.exists(sa.select(PendingItem.id).where(condition))
+        owes = sa.and_(owes, PendingItem.creditor_id.in_(scope or {-1}))
+        known = sa.and_(known, CreditorDebtor.creditor_id.in_(scope or {-1}))
+    return sa.or_(
+        sa.exists(sa.select(PendingItem.id).where(owes)),
+        sa.exists(sa.select(CreditorDebtor.debtor_id).where(known)),
+    )
 
 
 @dataclass(frozen=True)
@@ -189,37 +196,58 @@ def _relationship_scope(staff: StaffUser) -> sa.ColumnElement[bool]:
     return sa.true() if scope is None else CreditorDebtor.creditor_id.in_(scope or {-1})
 
 
-def search_debtors(session: DbSession, staff: StaffUser, query: str) -> list[FoundDebtor]:
-    """By CPF/CNPJ (exact), e-mail (exact) or name (contains, 3+ letters), within scope.
+def _match(query: SearchQuery) -> sa.ColumnElement[bool] | None:
+    if query.kind is QueryKind.EMAIL:
+        try:
+            return CreditorDebtor.email == normalise_email(query.text)
+        except ValueError:
+            return None
+    if query.kind is QueryKind.DIGITS:
+        part = f"%{escape_like(query.text)}%"
+        return sa.or_(
+            Debtor.document.like(part, escape="\\"),
+            CreditorDebtor.phone.like(part, escape="\\"),
+        )
+    if query.kind is QueryKind.NAME:
+        return sa.and_(
+            *(
+                CreditorDebtor.search_name.like(f"%{escape_like(word)}%", escape="\\")
+                for word in query.words
+            )
+        )
+    return None
 
-    E-mail and name are matched against what the staff member's companies have on file,
-    never against what another company sent.
+
+def search_debtors(
+    session: DbSession, staff: StaffUser, query: str, *, creditor_id: int | None = None
+) -> list[FoundDebtor]:
+    """By e-mail (exact), digits (part of the CPF/CNPJ or of a phone number, 4+ digits) or
+    name (every word, 3+ letters, ignoring accents and case), within scope.
+
+    Contact data (name, e-mail, phone) is matched against what the staff member's companies
+    have on file, never against what another company sent. Debtors a company pushed
+    without items are found too. ``creditor_id`` narrows to one company (within scope).
     """
-    query = query.strip()
-    if not query:
+    parsed = parse_query(query)
+    condition = _match(parsed)
+    if parsed.kind is QueryKind.NAME:
+        try:  # an alphanumeric CNPJ, with or without its punctuation
+            _, document = normalise_document(query)
+        except InvalidDocument:
+            pass
+        else:
+            condition = Debtor.document == document
+    if condition is None:
         return []
     statement = (
         sa.select(Debtor.id, CreditorDebtor.name, Debtor.document)
         .join(CreditorDebtor, CreditorDebtor.debtor_id == Debtor.id)
-        .where(_scope_filter(staff), _relationship_scope(staff))
+        .where(_relationship_scope(staff), condition)
     )
-    if "@" in query:
-        try:
-            statement = statement.where(CreditorDebtor.email == normalise_email(query))
-        except ValueError:
-            return []
-    else:
-        try:
-            _, document = normalise_document(query)
-        except InvalidDocument:
-            if len(query) < 3:
-                return []
-            escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            statement = statement.where(CreditorDebtor.name.ilike(f"%{escaped}%", escape="\\"))
-        else:
-            statement = statement.where(Debtor.document == document)
+    if creditor_id is not None:
+        statement = statement.where(CreditorDebtor.creditor_id == creditor_id)
     rows = session.execute(
-        statement.order_by(CreditorDebtor.name, Debtor.id, CreditorDebtor.creditor_id).limit(
+        statement.order_by(CreditorDebtor.search_name, Debtor.id, CreditorDebtor.creditor_id).limit(
             SEARCH_LIMIT
         )
     )

@@ -30,6 +30,8 @@ from portal.services.integration.portfolio import (
     upsert_debtors,
     upsert_items,
 )
+from portal.services.integration.webhooks import payload as webhook_payload
+from portal.services.integration.webhooks import replay as replay_delivery
 
 __all__ = [
     "BATCH_SIZE",
@@ -46,6 +48,7 @@ __all__ = [
     "known_debtor",
     "known_debtor_clause",
     "queue_import",
+    "replay_delivery",
     "revoke_key",
     "rotate_key",
     "run_import",
@@ -53,4 +56,5 @@ __all__ = [
     "set_item_status",
     "upsert_debtors",
     "upsert_items",
+    "webhook_payload",
 ]

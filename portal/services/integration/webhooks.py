@@ -221,6 +221,7 @@ def deliver(
             status_code=result.status_code,
             error=result.error,
             duration_ms=result.duration_ms,
+            details={"response": result.response_excerpt} if result.response_excerpt else {},
         )
     )
     delivery.last_status_code = result.status_code

@@ -7,7 +7,6 @@ nothing to the staff member's creditors does not exist for them (404, never 403)
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -15,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.auth.decorators import staff_required
 from portal.core.clock import now_utc, today_br
+from portal.core.formatting import date_br
 from portal.core.tokens import reminder_link_url
 from portal.core.uow import unit_of_work
 from portal.extensions import db
@@ -39,8 +39,11 @@ from portal.services.backoffice import (
     can_staff_cancel,
     contacts_in_scope,
     creditors_for,
+    creditors_in_scope,
     debtor_in_scope,
     items_in_scope,
+    link_rows,
+    links_in_scope,
     messages_sent,
     notes_in_scope,
     payments_in_scope,
@@ -56,14 +59,29 @@ from portal.staff.debtor_forms import NoteForm
 from portal.staff.forms import ConfirmForm, DebtorSearchForm, IssueLinkForm
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @staff_required()
-def search() -> str:
-    form = DebtorSearchForm(request.args)
-    results = search_debtors(db.session, g.staff, form.q.data or "") if form.validate() else []
+def search() -> tuple[str, int]:
+    """Search, narrowed to one of the staff member's companies if asked. By POST only (the
+    GET shows the empty form), so what was typed (a CPF, a phone) is in no URL or log."""
+    form = DebtorSearchForm(request.form if request.method == "POST" else None)
+    companies = creditors_in_scope(db.session, g.staff)
+    form.empresa.choices = [SelectChoice("", _("Todas as empresas"))] + [
+        SelectChoice(str(c.id), c.display_name) for c in companies
+    ]
+    searched = request.method == "POST"
+    valid = not searched or form.validate_on_submit()
+    results = []
+    if searched and valid and form.q.data:
+        chosen = int(form.empresa.data) if form.empresa.data else None
+        results = search_debtors(db.session, g.staff, form.q.data, creditor_id=chosen)
     return render_template(
-        "staff/debtors/search.html", form=form, results=results, searched=bool(form.q.data)
-    )
+        "staff/debtors/search.html",
+        form=form,
+        results=results,
+        searched=searched and bool(form.q.data),
+        many_companies=len(companies) > 1,
+    ), 200 if valid else 400
 
 
 def debtor_or_404(debtor_id: int) -> Debtor:
@@ -100,17 +118,7 @@ def _contact_for(creditor_id: int) -> CreditorDebtor | None:
 
 
 def _links(debtor: Debtor) -> list[AccessLink]:
-    scope = g.staff.scope_ids()
-    statement = (
-        sa.select(AccessLink)
-        .where(AccessLink.debtor_id == debtor.id)
-        .order_by(AccessLink.created_at.desc())
-        .limit(50)
-    )
-    if scope is not None:
-        # Only links for the staff member's companies: a magic link may open others too.
-        statement = statement.where(AccessLink.creditor_id.in_(scope or {-1}))
-    return list(db.session.scalars(statement))
+    return links_in_scope(db.session, g.staff, debtor)
 
 
 def _note_form(creditors: list[Creditor]) -> NoteForm:
@@ -147,7 +155,7 @@ def render_debtor_page(
         ),
         agreements=agreements_in_scope(db.session, staff, debtor),
         payments=payments_in_scope(db.session, staff, debtor),
-        links=_links(debtor),
+        links=link_rows(db.session, staff, debtor),
         messages=messages,
         notes=notes_in_scope(db.session, staff, debtor),
         recent=recent,
@@ -247,6 +255,31 @@ def issue(debtor_id: int) -> tuple[str, int]:
     ), 201
 
 
+@bp.get("/devedores/<int:debtor_id>/links/<int:link_id>/revogar")
+@staff_required(StaffRole.AGENT)
+def revoke_confirm(debtor_id: int, link_id: int) -> str:
+    """Cancelling a link cannot be undone: a page asks first (the POST comes from it)."""
+    debtor = debtor_or_404(debtor_id)
+    link = next((item for item in _links(debtor) if item.id == link_id), None)
+    if link is None or link.revoked_at is not None:
+        abort(404)
+    return render_template(
+        "staff/confirm.html",
+        title=_("Cancelar este link de acesso?"),
+        text=_(
+            "O link criado em %(date)s deixa de abrir o portal na hora, e quem entrou por ele "
+            "sai. Para dar acesso de novo, emita outro link.",
+            date=date_br(link.created_at),
+        ),
+        action=url_for("staff.revoke", debtor_id=debtor.id, link_id=link.id),
+        button=_("Sim, cancelar o link"),
+        back=url_for("staff.show", debtor_id=debtor.id, _anchor="links"),
+        fields={},
+        heading=None,
+        form=ConfirmForm(),
+    )
+
+
 @bp.post("/devedores/<int:debtor_id>/links/<int:link_id>/revogar")
 @staff_required(StaffRole.AGENT)
 def revoke(debtor_id: int, link_id: int) -> Response:
@@ -259,6 +292,26 @@ def revoke(debtor_id: int, link_id: int) -> Response:
     if revoked:
         flash(_("Link cancelado. Ele não abre mais o portal."), "success")
     return redirect(url_for("staff.show", debtor_id=debtor.id), code=303)
+
+
+@bp.get("/devedores/<int:debtor_id>/bloqueio")
+@staff_required(StaffRole.AGENT)
+def block_confirm(debtor_id: int) -> str:
+    debtor = debtor_or_404(debtor_id)
+    return render_template(
+        "staff/confirm.html",
+        title=_("Bloquear o acesso de %(name)s?", name=g.debtor_name),
+        text=_(
+            "Todas as sessões abertas terminam agora e nenhum link abre o portal até alguém "
+            "do atendimento liberar o acesso."
+        ),
+        action=url_for("staff.block", debtor_id=debtor.id),
+        button=_("Sim, bloquear e encerrar sessões"),
+        back=url_for("staff.show", debtor_id=debtor.id),
+        fields={"acao": "bloquear"},
+        heading=_("Isto vale até alguém liberar o acesso"),
+        form=ConfirmForm(),
+    )
 
 
 @bp.post("/devedores/<int:debtor_id>/bloqueio")

@@ -49,7 +49,7 @@ from portal.staff.report_forms import BulkIssueForm, SegmentFilterForm
 from portal.staff.views.kpis import chosen_creditor
 
 
-def _filter_form(creditors: list[Creditor], creditor: Creditor | None) -> SegmentFilterForm:
+def filter_form(creditors: list[Creditor], creditor: Creditor | None) -> SegmentFilterForm:
     form = SegmentFilterForm(request.args)
     form.credor.choices = [SelectChoice(c.id, c.display_name) for c in creditors]
     if creditor is not None:
@@ -57,7 +57,7 @@ def _filter_form(creditors: list[Creditor], creditor: Creditor | None) -> Segmen
     return form
 
 
-def _wanted(form: SegmentFilterForm) -> SegmentFilter:
+def wanted_filter(form: SegmentFilterForm) -> SegmentFilter:
     return SegmentFilter(
         days=DaysBand(form.atraso.data) if form.atraso.data else None,
         amount=AmountBand(form.valor.data) if form.valor.data else None,
@@ -67,7 +67,7 @@ def _wanted(form: SegmentFilterForm) -> SegmentFilter:
     )
 
 
-def _query(creditor: Creditor, form: SegmentFilterForm) -> dict[str, object]:
+def filter_query(creditor: Creditor, form: SegmentFilterForm) -> dict[str, object]:
     """The filter as URL parameters (no personal data: ids and band slugs only)."""
     values: dict[str, object] = {"credor": creditor.id}
     for name in ("atraso", "valor", "historico", "quebra", "motivo"):
@@ -93,7 +93,7 @@ def _render_list(
     page = None
     if creditor is not None and form.validate():
         page = debtor_page(
-            db.session, creditor.id, _wanted(form), today_br(), form.pagina.data or 1
+            db.session, creditor.id, wanted_filter(form), today_br(), form.pagina.data or 1
         )
     elif creditor is not None:
         status = 400
@@ -108,7 +108,7 @@ def _render_list(
         form=form,
         creditor=creditor,
         page=page,
-        query=_query(creditor, form) if creditor else {},
+        query=filter_query(creditor, form) if creditor else {},
         bulk=bulk or _bulk_form(),
         jobs=jobs,
         number=number,
@@ -120,7 +120,7 @@ def _render_list(
 def segments() -> tuple[str, int]:
     creditors = creditors_in_scope(db.session, g.staff)
     creditor = chosen_creditor(creditors)
-    return _render_list(creditors, creditor, _filter_form(creditors, creditor))
+    return _render_list(creditors, creditor, filter_form(creditors, creditor))
 
 
 @bp.post("/segmentos/lotes")
@@ -133,7 +133,7 @@ def bulk_issue() -> WerkzeugResponse | tuple[str, int]:
     creditor = chosen_creditor(creditors)
     if creditor is None:
         abort(404)
-    form = _filter_form(creditors, creditor)
+    form = filter_form(creditors, creditor)
     bulk = _bulk_form()
     max_days = current_app.config["ACCESS_LINK_MAX_DAYS"]
     if not form.validate() or not bulk.validate_on_submit() or bulk.days.data > max_days:
@@ -146,7 +146,7 @@ def bulk_issue() -> WerkzeugResponse | tuple[str, int]:
                 db.session,
                 g.staff,
                 creditor,
-                _wanted(form),
+                wanted_filter(form),
                 channel=Channel(bulk.channel.data),
                 days=int(bulk.days.data),
                 actor=request_actor(),
