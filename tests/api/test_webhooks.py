@@ -189,7 +189,9 @@ def test_private_or_odd_urls_are_refused_at_registration(company: Company, url: 
     """Scenario 34 at registration."""
     response = _register(company, url)
     assert response.status_code == 422, response.json
-    assert response.json["code"].startswith("url_")
+    (error,) = response.json["errors"]
+    assert error["field"] == "url" and error["code"].startswith("url_")
+    assert error["message_pt"] and error["message"]
 
 
 def test_http_is_refused_outside_development() -> None:
@@ -219,11 +221,42 @@ def test_dns_rebinding_is_caught_at_send_time(
         answers["ip"] = "169.254.169.254"
         _emit(app, company)
         delivery = db.session.scalars(sa.select(WebhookDelivery)).one()
-        assert delivery.status == DeliveryStatus.DEAD
+        # Refused, reported in pt-BR, and retried with backoff rather than given up at once.
+        assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
         assert "private_address" in (delivery.last_error or "")
+        assert "rede privada" in (delivery.last_error or "")
+        assert delivery.next_attempt_at is not None
+        for _ in range(app.config["WEBHOOK_MAX_ATTEMPTS"] - 1):
+            _retry_due(app)
+        db.session.refresh(delivery)
+        assert delivery.status == DeliveryStatus.DEAD
+        assert delivery.attempts == app.config["WEBHOOK_MAX_ATTEMPTS"]
     finally:
         app.extensions.pop("webhook_resolver")
     assert receiver.received == []
+
+
+def test_a_job_without_the_servers_settings_retries_then_delivers(
+    app: Flask, company: Company, receiver: Receiver, loopback_allowed: None
+) -> None:
+    """Issue 18: a delivery checked by a process that does not allow private networks (a job
+    started without the server's .env) waits and is retried; once the job reads the same
+    configuration as the server, the event arrives, once, with its webhook-id."""
+    assert _register(company, f"http://127.0.0.1:{receiver.port}/hook").status_code == 201
+    app.config["WEBHOOKS_ALLOW_PRIVATE_NETWORKS"] = False
+    event_id = _emit(app, company)
+    delivery = db.session.scalars(sa.select(WebhookDelivery)).one()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.last_error is not None
+    assert delivery.last_error.startswith("Endereço recusado")
+    assert "WEBHOOKS_ALLOW_PRIVATE_NETWORKS" in delivery.last_error
+    first_wait = delivery.next_attempt_at - now_utc()  # type: ignore[operator]
+    assert timedelta(seconds=20) < first_wait <= timedelta(seconds=30)
+    app.config["WEBHOOKS_ALLOW_PRIVATE_NETWORKS"] = True
+    _retry_due(app)
+    db.session.refresh(delivery)
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert [headers["webhook-id"] for headers, _ in receiver.received] == [event_id]
 
 
 def test_endpoint_crud_and_isolation(
