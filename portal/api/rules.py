@@ -177,3 +177,15 @@ WEBHOOK_URL = (
 
 def webhook_url_pattern(allow_http: bool) -> str:
     return WEBHOOK_URL if allow_http else WEBHOOK_URL.replace("https?", "https", 1)
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c}]" for c in word)
+
+
+EMAIL_DELIVERABLE = (
+    "^(?![\\s\\S]*[@.](?:"
+    + "|".join(_any_case(w) for w in ("arpa", "invalid", "local", "localhost", "onion", "test"))
+    + ")$)"
+)
+"""No special-use domain (RFC 6761: .test, .local, .localhost …): no mail reaches those."""

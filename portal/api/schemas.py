@@ -98,9 +98,14 @@ Email = Annotated[
     StringConstraints(max_length=254),
     AfterValidator(_valid_email),
     Field(
-        description="An e-mail address, or blank for none (a blank value keeps what you sent "
-        "before)",
-        json_schema_extra={"anyOf": [{"format": "email"}, {"pattern": rules.EMPTY}]},
+        description="An e-mail address (not at a special-use domain such as .test or .local), "
+        "or blank (the same as leaving it out)",
+        json_schema_extra={
+            "anyOf": [
+                {"format": "email", "pattern": rules.EMAIL_DELIVERABLE},
+                {"pattern": rules.EMPTY},
+            ]
+        },
     ),
 ]
 Phone = Annotated[
