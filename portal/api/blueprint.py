@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 
 from portal.api.spec import MAX_ID
@@ -19,7 +20,9 @@ class ReferenceConverter(BaseConverter):
     regex = r"(?!batch$)[^/]+"
 
 
-bp.record_once(lambda state: state.app.url_map.converters.setdefault("reference", ReferenceConverter))
+@bp.record_once
+def _register_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("reference", ReferenceConverter)
 
 PUBLIC_ENDPOINTS = {"api.openapi_json", "api.docs"}
 

@@ -93,7 +93,7 @@ def parse_date_time(text: str) -> datetime:
         offset = timedelta(hours=hours, minutes=minutes)
         if match.group(9) == "-":
             offset = -offset
-    if second == 60:  # noqa: PLR2004 - a leap second
+    if second == 60:
         second = 59
     if year == 0:
         date(2000, month, day)  # the month and the day must still exist (2000 is leap)
@@ -154,9 +154,7 @@ def _month_days(year: int, month: int) -> int:
 
 def _leap_years(first: int, last: int) -> str:
     years = [
-        f"{y:04d}"
-        for y in range(first, last + 1)
-        if y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+        f"{y:04d}" for y in range(first, last + 1) if y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
     ]
     return "|".join(years) or "(?!)"
 

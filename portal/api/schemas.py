@@ -30,6 +30,8 @@ Reference = Annotated[
     StringConstraints(min_length=1, max_length=64, pattern=rules.REFERENCE),
     Field(description="Your reference: letters, digits and . _ : - (`batch` is reserved)"),
 ]
+
+
 def _valid_document(value: str) -> str:
     try:
         normalise_document(value)
@@ -56,6 +58,8 @@ Document = Annotated[
         json_schema_extra={"format": rules.DOCUMENT_FORMAT},
     ),
 ]
+
+
 def _json_integer(value: object) -> object:
     """A JSON integer: ``3`` or ``3.0`` (JSON Schema counts both), never ``"3"`` nor ``true``."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -187,9 +191,7 @@ class BatchItem(Strict):
     the values are checked one by one, by the rules of ``ItemIn``."""
 
     external_reference: BatchText = Field(description="Pattern of `ItemIn`." + _PER_ITEM)
-    debtor_document: BatchText = Field(
-        description="CPF/CNPJ with valid check digits." + _PER_ITEM
-    )
+    debtor_document: BatchText = Field(description="CPF/CNPJ with valid check digits." + _PER_ITEM)
     description: BatchText = Field(description="1 to 200 visible characters." + _PER_ITEM)
     amount_cents: JsonInt = Field(
         ge=-(2**63 - 1), le=2**63 - 1, description="1 to 1,000,000,000." + _PER_ITEM

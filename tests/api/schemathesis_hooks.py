@@ -44,7 +44,9 @@ def _not_repeated(digits: list[int]) -> bool:
 
 documents = st.one_of(
     st.builds(
-        _cpf, st.lists(st.integers(0, 9), min_size=9, max_size=9).filter(_not_repeated), st.booleans()
+        _cpf,
+        st.lists(st.integers(0, 9), min_size=9, max_size=9).filter(_not_repeated),
+        st.booleans(),
     ),
     st.builds(
         _cnpj,

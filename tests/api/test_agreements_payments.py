@@ -99,13 +99,27 @@ def test_bad_query_values(company: Company) -> None:
         (error,) = refused.json["errors"]
         assert error["field"] == "updated_since" and error["code"] == "invalid_date_time"
         assert "fuso" in error["message_pt"] and "zone" in error["message"]
-    for since in ("2026-01-01T00:00:00Z", "2026-01-01t00:00:00.1234567-03:00", "0001-01-01T00:00:00+14:00"):
-        assert company.get("/api/v1/payments", query_string={"updated_since": since}).status_code == 200
+    for since in (
+        "2026-01-01T00:00:00Z",
+        "2026-01-01t00:00:00.1234567-03:00",
+        "0001-01-01T00:00:00+14:00",
+    ):
+        assert (
+            company.get("/api/v1/payments", query_string={"updated_since": since}).status_code
+            == 200
+        )
 
 
 @pytest.mark.parametrize(
     "cursor",
-    ["%%%", "", "MjAyNi0xMS0yNVQxMD", "0" * 200, "066116e3d98a4080000002a", "066116e3d98a4080000002AB"],
+    [
+        "%%%",
+        "",
+        "MjAyNi0xMS0yNVQxMD",
+        "0" * 200,
+        "066116e3d98a4080000002a",
+        "066116e3d98a4080000002AB",
+    ],
 )
 def test_a_cursor_we_did_not_issue_is_a_coded_400(company: Company, cursor: str) -> None:
     refused = company.get("/api/v1/agreements", query_string={"cursor": cursor})

@@ -47,7 +47,10 @@ def _item(reference: str, document: str, **fields: Any) -> dict[str, Any]:
 
 def test_one_bad_item_does_not_reject_the_batch(company: Company) -> None:
     document = next_cpf()
-    assert company.post("/api/v1/debtors", json={"document": document, "name": "Ana"}).status_code == 201
+    assert (
+        company.post("/api/v1/debtors", json={"document": document, "name": "Ana"}).status_code
+        == 201
+    )
     wrong_digits = document[:-1] + str((int(document[-1]) + 1) % 10)
     batch = company.post(
         "/api/v1/items/batch",
@@ -80,9 +83,9 @@ def test_one_bad_item_does_not_reject_the_batch(company: Company) -> None:
     assert blank["errors"][0]["field"] == "description"
     for result in body["results"]:
         for error in result["errors"]:
-            assert error["message"] and error["message_pt"] and error["message"] != error[
-                "message_pt"
-            ], error
+            assert (
+                error["message"] and error["message_pt"] and error["message"] != error["message_pt"]
+            ), error
     assert company.get("/api/v1/items/A-2").status_code == 200
     assert company.get("/api/v1/items/A-1").status_code == 404
 

@@ -3,10 +3,10 @@
 The commands are parsed from the file (a change to the doc changes the test) and run by bash
 with the variables the doc uses: ``PORTAL`` and ``KEY`` (a new company's key: the walk-through
 starts with a company that has sent nothing yet), ``HOOK_URL`` (a receiver on this machine,
-where the doc's example host would not resolve) and ``NEXT_CURSOR`` (a cursor the server
-issued for the first page of agreements, as the doc says to follow). When the comment under a command starts with a status
-(``# 201 {…}``) the answer must have it, and every field the comment names must be in the
-answer; otherwise the answer must be 2xx.
+where the doc's example host would not resolve) and ``NEXT_CURSOR`` (the cursor the server
+issues for the first page of agreements, as the doc says to follow). When the comment under
+a command starts with a status (``# 201 {…}``) the answer must have it, and every field the
+comment names must be in the answer; otherwise the answer must be 2xx.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import requests
 from portal.core.context import SYSTEM
 from portal.extensions import db
 from portal.services.integration import create_key
-from tests.api.live_server import LiveApi, live_api  # noqa: F401  (the fixture)
 from tests.agreement_factories import create_agreement
+from tests.api.live_server import LiveApi, live_api  # noqa: F401  (the fixture)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 STATUS = re.compile(r"^#\s*(\d{3})\b")
