@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.live_server import LiveApi, live_api  # noqa: F401  (the fixture)
+from tests.api.live_server import LiveApi
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("PORTAL_ST_EXAMPLES", "25"))
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.real_commits, pytest.mark.slow, pytest.mark.timeout(90
 
 
 def test_schemathesis_with_every_check_finds_nothing(
-    live_api: LiveApi,  # noqa: F811
+    live_api: LiveApi,
     tmp_path: Path,
 ) -> None:
     st = Path(sys.executable).with_name("st")

@@ -29,7 +29,7 @@ from portal.core.context import SYSTEM
 from portal.extensions import db
 from portal.services.integration import create_key
 from tests.agreement_factories import create_agreement
-from tests.api.live_server import LiveApi, live_api  # noqa: F401  (the fixture)
+from tests.api.live_server import LiveApi
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 STATUS = re.compile(r"^#\s*(\d{3})\b")
@@ -148,7 +148,7 @@ def _run(example: Example, env: dict[str, str]) -> tuple[int, str]:
 
 
 def test_every_curl_of_the_walkthrough_runs_as_written(
-    live_api: LiveApi,  # noqa: F811
+    live_api: LiveApi,
     hook_receiver: HookReceiver,
 ) -> None:
     key = _new_company_key(live_api)
