@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -297,3 +298,62 @@ def test_payloads_carry_no_full_cpf(app: Flask) -> None:
         body = webhooks.payload(event).decode()
         assert world.debtor.document not in body
         assert contact_of(world.debtor).name not in body
+
+
+def test_a_payment_is_told_before_the_completion_it_causes(
+    app: Flask, receiver: Receiver, loopback_allowed: None
+) -> None:
+    """Issue 18: the last payment's ``payment.succeeded`` comes before the
+    ``agreement.completed`` it brings about, with consecutive sequence numbers, in the
+    deliveries a company receives (whatever order they arrive in)."""
+    from dataclasses import replace
+
+    from portal.adapters.payments.base import ProviderEvent
+    from portal.core.context import SYSTEM
+    from portal.domain.payments import PaymentStatus
+    from portal.services.payments import process_event, provider, start_payment
+    from tests.api.conftest import company_for
+    from tests.journey_helpers import debt_world, make_agreement
+
+    world = debt_world()
+    owner = company_for(app, world.creditor)
+    registered = _register(
+        owner,
+        f"http://127.0.0.1:{receiver.port}/hook",
+        event_types=["payment.succeeded", "agreement.completed"],
+    )
+    assert registered.status_code == 201
+    agreement = make_agreement(world, payment_count=2)
+    with app.app_context():
+        for number in (0, 1):
+            installment_id = agreement.installments[number].id
+            payment = start_payment(db.session, installment_id, "pix", actor=SYSTEM, now=now_utc())
+            db.session.commit()
+            reported = provider().simulate_success(str(payment.provider_ref), now_utc()).payment
+            reported = replace(
+                reported,
+                status=PaymentStatus.SUCCEEDED,
+                amount_received_cents=payment.amount_cents,
+            )
+            event = ProviderEvent(
+                event_id=f"evt_causal_{number}",
+                type="payment_intent.succeeded",
+                created=now_utc(),
+                payment=reported,
+            )
+            process_event(db.session, "sandbox", event, now=now_utc())
+            db.session.commit()
+    wait_for_background_tasks()
+    events = sorted(
+        (json.loads(body) for _, body in receiver.received), key=lambda e: e["sequence"]
+    )
+    kinds = [(e["type"], e["sequence"]) for e in events]
+    assert [kind for kind, _ in kinds] == [
+        "payment.succeeded",
+        "payment.succeeded",
+        "agreement.completed",
+    ], kinds
+    last_payment, completed = events[-2], events[-1]
+    assert completed["sequence"] == last_payment["sequence"] + 1
+    assert last_payment["data"]["payment"]["agreement_id"] == agreement.id
+    assert completed["data"]["agreement"]["id"] == agreement.id
