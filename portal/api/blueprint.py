@@ -24,6 +24,7 @@ class ReferenceConverter(BaseConverter):
 def _register_converter(state: BlueprintSetupState) -> None:
     state.app.url_map.converters.setdefault("reference", ReferenceConverter)
 
+
 PUBLIC_ENDPOINTS = {"api.openapi_json", "api.docs"}
 
 
