@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
@@ -32,6 +33,36 @@ UNSTORABLE_DETAIL = {
     "number_out_of_range": "A number in the JSON document is outside the signed 64-bit range.",
     "invalid_json_number": "NaN and Infinity are not JSON numbers.",
 }
+
+
+UNSTORABLE_DETAIL_PT = {
+    "invalid_characters": _l(
+        "contém caracteres que não podem ser guardados (caracteres de controle invisíveis)"
+    ),
+    "invalid_encoding": _l("não está em UTF-8 válido"),
+    "json_too_deep": _l("o JSON tem níveis demais"),
+    "number_out_of_range": _l("número fora do intervalo permitido"),
+    "invalid_json_number": _l("NaN e Infinity não são números JSON"),
+}
+
+HTTP_PROBLEMS = {
+    400: ("bad_request", "The request could not be understood."),
+    401: (
+        "unauthorized",
+        "Send a valid API key: Authorization: Bearer dpk_… (missing, unknown, revoked or "
+        "expired keys are refused).",
+    ),
+    403: ("forbidden", "This key may not do this."),
+    404: ("not_found", "There is no such resource, or it belongs to another company."),
+    405: ("method_not_allowed", "This resource does not accept this method; see Allow."),
+    406: ("not_acceptable", "This resource answers only in JSON."),
+    409: ("conflict", "The request conflicts with the resource's current state."),
+    413: ("body_too_large", "The body is larger than this API accepts."),
+    415: ("unsupported_media_type", "Send the body as JSON."),
+    429: ("rate_limited", "Too many requests for this key; wait for Retry-After seconds."),
+    503: ("unavailable", "The service is busy; retry shortly."),
+}
+"""Stable codes and English details of the API's HTTP errors (problem+json)."""
 
 
 def wants_problem_json() -> bool:
@@ -109,7 +140,14 @@ def init_errors(app: Flask) -> None:
             detail = UNSTORABLE_DETAIL.get(error.reason, "The request cannot be stored.")
             extra: dict[str, object] = {"code": error.reason}
             if error.field:
-                extra["errors"] = [{"field": error.field, "code": error.reason, "message": detail}]
+                extra["errors"] = [
+                    {
+                        "field": error.field,
+                        "code": error.reason,
+                        "message": detail,
+                        "message_pt": str(UNSTORABLE_DETAIL_PT.get(error.reason, detail)),
+                    }
+                ]
             title = "Unprocessable Content" if status == 422 else "Bad Request"
             return problem(status, title, detail, **extra)
         title = _("Não conseguimos aceitar esses dados")
@@ -123,7 +161,8 @@ def init_errors(app: Flask) -> None:
     def _http(error: HTTPException) -> Response | tuple[str, int]:
         code = error.code or 500
         if wants_problem_json():
-            response = problem(code, error.name)
+            machine, detail = HTTP_PROBLEMS.get(code, (f"http_{code}", error.name))
+            response = problem(code, error.name, detail, code=machine)
         else:
             body, code = _render(code)
             response = app.make_response((body, code))
@@ -141,7 +180,9 @@ def init_errors(app: Flask) -> None:
         """Rate-limit storage unreachable: refuse (fail closed) with a 503, never a 500."""
         log.exception("shared store unavailable")
         if wants_problem_json():
-            return problem(503, "Service Unavailable")
+            return problem(
+                503, "Service Unavailable", "The service is busy; retry shortly.", code="busy"
+            )
         return _render(503)
 
     @app.errorhandler(DBAPIError)
@@ -169,7 +210,9 @@ def init_errors(app: Flask) -> None:
             return _http(error)
         log.exception("unhandled error")
         if wants_problem_json():
-            return problem(500, "Internal Server Error")
+            return problem(
+                500, "Internal Server Error", "Something failed on our side.", code="server_error"
+            )
         try:
             return _render(500)
         except Exception:  # the error page itself failed: answer with the bare minimum

@@ -3,7 +3,7 @@
 Every ``flask --app portal …`` line in a code span or block is run with ``--help`` appended
 (the command, its subcommand and every option it names must exist), and every ``make X``
 names a target of the Makefile. The API walk-through (docs/api.md) is run for real against a
-live server in tests/e2e.
+live server in tests/api/test_walkthrough.py (every curl, parsed from the file).
 """
 
 from __future__ import annotations

@@ -30,7 +30,16 @@ def test_api_paths_get_problem_json(client: FlaskClient) -> None:
     response = client.get("/api/v1/nothing")
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
-    assert response.json == {"type": "about:blank", "title": "Not Found", "status": 404}
+    assert response.json == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "code": "not_found",
+        "detail": "There is no such resource, or it belongs to another company.",
+    }
+    unauthorized = client.get("/api/v1/agreements")
+    assert unauthorized.status_code == 401
+    assert unauthorized.json["code"] == "unauthorized" and unauthorized.json["detail"]
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, request
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import BaseConverter
 
 from portal.api.spec import MAX_ID
 from portal.auth.api_keys import api_key_required, rate_limit_key
 from portal.auth.limits import limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class ReferenceConverter(BaseConverter):
+    """A company's external reference in a path; ``batch`` is reserved, so
+    ``/items/batch`` is only the batch resource (its ``Allow`` lists POST alone)."""
+
+    regex = r"(?!batch$)[^/]+"
+
+
+@bp.record_once
+def _register_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("reference", ReferenceConverter)
+
 
 PUBLIC_ENDPOINTS = {"api.openapi_json", "api.docs"}
 

@@ -23,18 +23,7 @@ def message_pair(message: Message) -> tuple[str, str]:
 
 
 def field_errors(invalid: RecordInvalid) -> list[dict[str, str]]:
-    errors = []
-    for item in invalid.problems:
-        english, portuguese = message_pair(item.message)
-        errors.append(
-            {
-                "field": item.field,
-                "code": item.message.code,
-                "message": english,
-                "message_pt": portuguese,
-            }
-        )
-    return errors
+    return [field_error(item.field, item.message) for item in invalid.problems]
 
 
 def record_problem(invalid: RecordInvalid) -> Response:
@@ -47,12 +36,19 @@ def record_problem(invalid: RecordInvalid) -> Response:
     )
 
 
-def rule_problem(message: Message, status: int = 409) -> Response:
+def field_error(field: str, message: Message) -> dict[str, str]:
     english, portuguese = message_pair(message)
+    return {"field": field, "code": message.code, "message": english, "message_pt": portuguese}
+
+
+def rule_problem(message: Message, status: int = 409, field: str = "status") -> Response:
+    """A business rule refused the request: ``detail`` in English, the pt-BR text in the
+    one entry of ``errors`` (on ``field``), like every other field error."""
+    english, _ = message_pair(message)
     return problem(
         status,
         "Conflict" if status == 409 else "Unprocessable Content",
         english,
         code=message.code,
-        detail_pt=portuguese,
+        errors=[field_error(field, message)],
     )

@@ -9,36 +9,28 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
 
-Reference = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
-]
-Document = Annotated[
-    str,
-    StringConstraints(min_length=11, max_length=18, pattern=r"^[0-9./-]+$"),
-]
-EventType = Literal[
-    "agreement.accepted",
-    "agreement.completed",
-    "agreement.broken",
-    "agreement.lapsed",
-    "agreement.cancelled",
-    "payment.succeeded",
-    "payment.refunded",
-    "item.disputed",
-    "data_request.created",
-    "data_request.completed",
-    "item.dispute_resolved",
-    "item.bureau_removed",
-    "reminder.sent",
-    "reminder.failed",
-]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+from portal.api import rules
+from portal.api.types import (
+    Document,
+    Email,
+    EventType,
+    IsoDate,
+    JsonInt,
+    Name,
+    Phone,
+    Reference,
+    Strict,
+    Text,
+    date_time_text,
+)
 
 # --- Debtors -------------------------------------------------------------------------------
 
@@ -49,12 +41,14 @@ class DebtorIn(Strict):
     changed by what another company sends."""
 
     document: Document
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    email: Annotated[str, StringConstraints(max_length=254)] | None = None
-    phone: Annotated[str, StringConstraints(max_length=20)] | None = Field(
-        None, description="Brazilian number with area code, e.g. (11) 98765-4321"
+    name: Name
+    email: Email | None = None
+    phone: Phone | None = None
+    birth_date: IsoDate | None = Field(
+        None,
+        description="From 1900-01-01 up to today in Brasília",
+        json_schema_extra={"x-not-after": "today"},
     )
-    birth_date: date | None = None
 
 
 class DebtorOut(BaseModel):
@@ -73,11 +67,14 @@ class DebtorOut(BaseModel):
 
 
 class ItemIn(Strict):
+    """The rules each item of a batch is held to, one by one: an item that breaks one is
+    reported in ``results`` (``outcome: "error"``) and the others are still saved."""
+
     external_reference: Reference
     debtor_document: Document
-    description: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    amount_cents: int = Field(gt=0, le=1_000_000_000)
-    due_date: date
+    description: Name
+    amount_cents: JsonInt = Field(gt=0, le=1_000_000_000)
+    due_date: IsoDate = Field(description="From 1990-01-01 to the end of the fifth year ahead")
     bureau_reported: bool | None = Field(
         None,
         description="true when you reported this debt to a credit bureau (SPC, Serasa…): once "
@@ -86,8 +83,29 @@ class ItemIn(Strict):
     )
 
 
+_PER_ITEM = " Checked item by item (see `ItemIn`): a bad value refuses only this item."
+BatchText = Annotated[str, StringConstraints(pattern=rules.TEXT)]
+
+
+class BatchItem(Strict):
+    """One item as the batch takes it: the shape is checked for the whole request (a missing
+    or unknown field, a wrong JSON type or text that cannot be stored refuses the batch);
+    the values are checked one by one, by the rules of ``ItemIn``."""
+
+    external_reference: BatchText = Field(description="Pattern of `ItemIn`." + _PER_ITEM)
+    debtor_document: BatchText = Field(description="CPF/CNPJ with valid check digits." + _PER_ITEM)
+    description: BatchText = Field(description="1 to 200 visible characters." + _PER_ITEM)
+    amount_cents: JsonInt = Field(
+        ge=-(2**63 - 1), le=2**63 - 1, description="1 to 1,000,000,000." + _PER_ITEM
+    )
+    due_date: BatchText = Field(description="A real date, YYYY-MM-DD." + _PER_ITEM)
+    bureau_reported: bool | None = Field(
+        None, description="See `ItemIn`; omitted keeps what we have." + _PER_ITEM
+    )
+
+
 class ItemBatchIn(Strict):
-    items: list[ItemIn] = Field(min_length=1, max_length=1000)
+    items: list[BatchItem] = Field(min_length=1, max_length=1000)
 
 
 class BureauRemovalOut(BaseModel):
@@ -126,7 +144,8 @@ class ItemOut(BaseModel):
 class FieldError(BaseModel):
     field: str
     code: str
-    message: str
+    message: str = Field(description="In English, for developers")
+    message_pt: str = Field(description="In Brazilian Portuguese, to show your staff")
 
 
 class ItemResult(BaseModel):
@@ -159,7 +178,7 @@ class ItemList(BaseModel):
 class AccessLinkIn(Strict):
     debtor_document: Document
     channel: Literal["email", "sms", "whatsapp"] = "sms"
-    days: int = Field(7, ge=1, le=30, description="Validity in days (at most 30)")
+    days: JsonInt = Field(7, ge=1, le=30, description="Validity in days (at most 30)")
 
 
 class AccessLinkOut(BaseModel):
@@ -174,9 +193,21 @@ class AccessLinkOut(BaseModel):
 
 
 class ListQuery(Strict):
-    updated_since: datetime | None = Field(None, description="ISO 8601 with time zone")
-    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    updated_since: Annotated[str, BeforeValidator(date_time_text)] | None = Field(
+        None,
+        description="RFC 3339 date-time with a time zone, e.g. 2026-11-25T00:00:00Z",
+        json_schema_extra={"format": "date-time", "pattern": rules.DATE_TIME},
+    )
+    cursor: str | None = Field(
+        None,
+        description="`next_cursor` of the previous page, as it came (opaque: never build one; "
+        "anything else answers 400 `invalid_cursor`)",
+        json_schema_extra={"pattern": rules.CURSOR},
+    )
     limit: int = Field(50, ge=1, le=200)
+
+    def since(self) -> datetime | None:
+        return rules.parse_date_time(self.updated_since) if self.updated_since else None
 
 
 class InstallmentOut(BaseModel):
@@ -236,19 +267,31 @@ class PaymentList(BaseModel):
 # --- Webhook endpoints ---------------------------------------------------------------------
 
 
+WebhookUrl = Annotated[
+    str,
+    StringConstraints(min_length=8, max_length=500, pattern=rules.WEBHOOK_URL),
+    Field(
+        description="Public https URL: no credentials nor fragment; the host must resolve, "
+        "only to public addresses (refused with `url_unresolvable_host` or "
+        "`url_private_address`; checked again before every delivery)",
+        json_schema_extra={"format": "uri"},
+    ),
+]
+
+
 class WebhookEndpointIn(Strict):
-    url: Annotated[str, StringConstraints(min_length=8, max_length=500)]
-    description: Annotated[str, StringConstraints(max_length=200)] = ""
+    url: WebhookUrl
+    description: Text = ""
     event_types: list[EventType] = Field(
         default_factory=list, description="Empty: every event type"
     )
 
 
 class WebhookEndpointPatch(Strict):
-    url: Annotated[str, StringConstraints(min_length=8, max_length=500)] | None = None
-    description: Annotated[str, StringConstraints(max_length=200)] | None = None
+    url: WebhookUrl | None = None
+    description: Text | None = None
     event_types: list[EventType] | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class WebhookEndpointOut(BaseModel):

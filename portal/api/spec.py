@@ -24,9 +24,11 @@ from functools import wraps
 from typing import Any, cast
 
 from flask import Response, current_app, request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from pydantic.json_schema import models_json_schema
 
+from portal.api import rules
+from portal.core.clock import today_br
 from portal.errors import problem
 
 JSON_TYPES = ("application/json",)
@@ -54,26 +56,43 @@ class Operation:
 REGISTRY: list[Operation] = []
 
 
+class ProblemField(BaseModel):
+    """One invalid field (or the field a refused rule is about)."""
+
+    field: str = Field(description="Dotted path, e.g. items.3.amount_cents, or query, path…")
+    code: str = Field(description="Stable, for programs")
+    message: str = Field(description="In English, for developers")
+    message_pt: str = Field(description="In Brazilian Portuguese, to show your staff")
+
+
 class ProblemDetail(BaseModel):
-    """RFC 9457 problem details; ``errors`` lists invalid fields on a 422."""
+    """RFC 9457 problem details. Every error has a stable ``code``, a ``title`` and a
+    ``detail`` in English; ``errors`` lists invalid fields (422) or the field a refused
+    rule is about, each with ``message`` and ``message_pt``."""
 
     type: str = "about:blank"
     title: str
     status: int
-    detail: str | None = None
-    code: str | None = None
-    errors: list[dict[str, Any]] | None = None
+    detail: str
+    code: str
+    errors: list[ProblemField] | None = None
+
+
+def pydantic_errors(exc: ValidationError, where: str, prefix: str = "") -> list[dict[str, str]]:
+    from portal.api.messages import validation_message
+    from portal.api.problems import field_error
+
+    return [
+        field_error(
+            prefix + (".".join(str(p) for p in err["loc"]) or where),
+            validation_message(err),
+        )
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
 
 
 def validation_problem(exc: ValidationError, where: str) -> Response:
-    errors = [
-        {
-            "field": ".".join(str(p) for p in err["loc"]) or where,
-            "code": err["type"],
-            "message": err["msg"],
-        }
-        for err in exc.errors(include_url=False, include_input=False)
-    ]
+    errors = pydantic_errors(exc, where)
     return problem(
         422,
         "Unprocessable Content",
@@ -218,7 +237,34 @@ _STATUS_TEXT = {
 }
 
 
-def openapi_document(prefix: str, title: str, version: str, server_url: str) -> dict[str, Any]:
+def _query_schema(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter's schema: an optional value is absent, never ``null``."""
+    schema = {k: v for k, v in prop.items() if k not in {"title", "anyOf", "default"}}
+    for branch in prop.get("anyOf", []):
+        if branch.get("type") != "null":
+            schema = {**branch, **schema}
+    if "default" in prop and prop["default"] is not None:
+        schema["default"] = prop["default"]
+    return schema
+
+
+def _state_dynamic_rules(schemas: dict[str, Any], *, allow_http: bool) -> None:
+    """Rules that depend on the day or on this server's configuration, written out."""
+    for schema in schemas.values():
+        for prop in schema.get("properties", {}).values():
+            if prop.pop("x-not-after", None) == "today":
+                for branch in prop.get("anyOf", [prop]):
+                    if branch.get("type") == "string":
+                        branch.pop("format", None)
+                        branch["pattern"] = rules.past_date_pattern(today_br())
+            for branch in prop.get("anyOf", [prop]):
+                if branch.get("pattern") == rules.WEBHOOK_URL:
+                    branch["pattern"] = rules.webhook_url_pattern(allow_http)
+
+
+def openapi_document(
+    prefix: str, title: str, version: str, server_url: str, *, allow_http: bool = False
+) -> dict[str, Any]:
     """The OpenAPI 3.1 document for every registered operation."""
     keyed: set[tuple[type[BaseModel], Any]] = {(ProblemDetail, "serialization")}
     for op in REGISTRY:
@@ -232,6 +278,7 @@ def openapi_document(prefix: str, title: str, version: str, server_url: str) -> 
         ref_template="#/components/schemas/{model}",
     )
     schemas: dict[str, Any] = top.get("$defs", {})
+    _state_dynamic_rules(schemas, allow_http=allow_http)
 
     def ref(model: type[BaseModel], mode: str) -> dict[str, Any]:
         return dict(refs[(model, mode)])  # type: ignore[index]
@@ -251,7 +298,7 @@ def openapi_document(prefix: str, title: str, version: str, server_url: str) -> 
                     "required": True,
                     "schema": {"type": kind, "minimum": 1, "maximum": MAX_ID}
                     if kind == "integer"
-                    else {"type": kind, "minLength": 1, "maxLength": 64},
+                    else {"type": kind, "pattern": rules.REFERENCE},
                     "description": op.path_params.get(name, ""),
                 }
                 for name, kind in params
@@ -269,7 +316,7 @@ def openapi_document(prefix: str, title: str, version: str, server_url: str) -> 
                         "name": name,
                         "in": "query",
                         "required": name in required,
-                        "schema": {k: v for k, v in prop.items() if k != "title"},
+                        "schema": _query_schema(prop),
                         "description": prop.get("description", ""),
                     }
                 )
@@ -279,9 +326,10 @@ def openapi_document(prefix: str, title: str, version: str, server_url: str) -> 
                     "name": "Idempotency-Key",
                     "in": "header",
                     "required": False,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-                    "description": "Same key and body within 24 h: the same response. "
-                    "Same key, other body: 409.",
+                    "schema": {"type": "string", "pattern": rules.IDEMPOTENCY_KEY},
+                    "description": "1 to 255 printable ASCII characters (no space at either "
+                    "end; else 400 `invalid_idempotency_key`). Same key and body within 24 h: "
+                    "the same response. Same key, other body: 409.",
                 }
             )
         if op.body is not None:

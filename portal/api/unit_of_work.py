@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -25,6 +26,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask import Response, current_app, g, request
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from portal.api import rules
 from portal.core.clock import now_utc
 from portal.core.uow import unit_of_work
 from portal.database import database_busy
@@ -34,6 +36,7 @@ from portal.services.integration import idempotency
 
 log = logging.getLogger(__name__)
 REPLAYED_HEADER = "Idempotent-Replayed"
+_IDEMPOTENCY_KEY = re.compile(rules.IDEMPOTENCY_KEY.strip("^$"))
 ATTEMPTS = 3
 
 
@@ -91,11 +94,12 @@ def _attempt(call: Callable[[], Response], method: str) -> Response:
     record = None
     key = request.headers.get("Idempotency-Key")
     if method == "post" and key is not None:
-        if not 1 <= len(key) <= 255 or not key.isprintable():
+        if not _IDEMPOTENCY_KEY.fullmatch(key):
             return problem(
                 400,
                 "Bad Request",
-                "Idempotency-Key must have 1 to 255 printable characters.",
+                "Idempotency-Key must have 1 to 255 printable ASCII characters, with no "
+                "space at either end.",
                 code="invalid_idempotency_key",
             )
         fingerprint = idempotency.request_fingerprint(

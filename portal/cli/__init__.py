@@ -12,6 +12,7 @@ from portal.cli.jobs import jobs_group
 from portal.cli.links import issue_link_command
 from portal.cli.reminders import reminders_group
 from portal.cli.staff import create_staff_command
+from portal.cli.webhook_receiver import webhook_receiver_command
 
 COMMANDS = (
     create_api_key_command,
@@ -23,6 +24,7 @@ COMMANDS = (
     create_staff_command,
     jobs_group,
     reminders_group,
+    webhook_receiver_command,
 )
 
 

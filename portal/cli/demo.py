@@ -100,5 +100,10 @@ def demo_info_command() -> None:
     click.echo(f"  Saúde do serviço: {base}/healthz")
     click.echo(f"  API das empresas: {base}/api/v1/docs (docs/api.md)")
     click.echo("    chave de teste: flask --app portal create-api-key --creditor 1")
+    click.echo("    webhooks nesta máquina: flask --app portal webhook-receiver --port 8765")
+    click.echo(
+        "      e registre http://127.0.0.1:8765/ (com WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true no "
+        ".env: o servidor e os jobs leem o mesmo arquivo)"
+    )
     click.echo(f"  Educação financeira: {base}/aprenda")
     click.echo("")

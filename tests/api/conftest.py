@@ -13,6 +13,7 @@ from portal.core.context import SYSTEM
 from portal.extensions import db
 from portal.models import Creditor
 from portal.services.integration import create_key
+from tests.api.live_server import live_api  # noqa: F401  (one live server per session)
 from tests.factories import create_creditor
 
 

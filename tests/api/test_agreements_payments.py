@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 
 from portal.adapters.payments.base import ProviderEvent
@@ -92,9 +93,40 @@ def test_a_payment_moves_the_agreement_in_the_feed(app: Flask, other_company: Co
 
 def test_bad_query_values(company: Company) -> None:
     assert company.get("/api/v1/agreements?limit=0").status_code == 422
-    assert company.get("/api/v1/agreements?cursor=%%%").status_code == 400
-    assert company.get("/api/v1/payments?updated_since=ontem").status_code == 422
-    assert company.get("/api/v1/payments?updated_since=2026-01-01T00:00:00").status_code == 400
+    for since in ("ontem", "0.5", "1764064800", "2026-01-01", "2026-01-01T00:00:00"):
+        refused = company.get("/api/v1/payments", query_string={"updated_since": since})
+        assert refused.status_code == 422, since  # not a date-time with a time zone
+        (error,) = refused.json["errors"]
+        assert error["field"] == "updated_since" and error["code"] == "invalid_date_time"
+        assert "fuso" in error["message_pt"] and "zone" in error["message"]
+    for since in (
+        "2026-01-01T00:00:00Z",
+        "2026-01-01t00:00:00.1234567-03:00",
+        "0001-01-01T00:00:00+14:00",
+    ):
+        assert (
+            company.get("/api/v1/payments", query_string={"updated_since": since}).status_code
+            == 200
+        )
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "%%%",
+        "",
+        "MjAyNi0xMS0yNVQxMD",
+        "0" * 200,
+        "066116e3d98a4080000002a",
+        "066116e3d98a4080000002AB",
+    ],
+)
+def test_a_cursor_we_did_not_issue_is_a_coded_400(company: Company, cursor: str) -> None:
+    refused = company.get("/api/v1/agreements", query_string={"cursor": cursor})
+    assert refused.status_code == 400
+    assert refused.mimetype == "application/problem+json"
+    assert refused.json["code"] == "invalid_cursor"
+    assert refused.json["title"] and refused.json["detail"]
 
 
 def test_an_early_payment_in_the_feeds(app: Flask) -> None:

@@ -76,7 +76,9 @@ def test_problems(company: Company, other_company: Company) -> None:
     _reported_item(company, "NF-2")
     not_paid = company.post("/api/v1/items/NF-2/bureau-removal", json={})
     assert not_paid.status_code == 409 and not_paid.mimetype == PROBLEM
-    assert not_paid.json["code"] == "item_not_paid" and not_paid.json["detail_pt"]
+    assert not_paid.json["code"] == "item_not_paid" and not_paid.json["detail"]
+    [error] = not_paid.json["errors"]  # the pt-BR text, like every other field error
+    assert error["code"] == "item_not_paid" and error["message_pt"]
     company.patch("/api/v1/items/NF-2", json={"status": "paid"})
     future = company.post(
         "/api/v1/items/NF-2/bureau-removal",

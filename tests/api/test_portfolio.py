@@ -168,4 +168,7 @@ def test_mark_paid_and_refused_while_in_agreement(app: Flask, company: Company) 
     refused = owner.patch(f"/api/v1/items/{reference}", json={"status": "cancelled"})
     assert refused.status_code == 409
     assert refused.json["code"] == "item_in_agreement"
-    assert "acordo" in refused.json["detail_pt"]
+    (error,) = refused.json["errors"]
+    assert error["field"] == "status" and error["code"] == "item_in_agreement"
+    assert "acordo" in error["message_pt"] and "agreement" in error["message"]
+    assert "detail_pt" not in refused.json

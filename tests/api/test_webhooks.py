@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -189,7 +190,9 @@ def test_private_or_odd_urls_are_refused_at_registration(company: Company, url: 
     """Scenario 34 at registration."""
     response = _register(company, url)
     assert response.status_code == 422, response.json
-    assert response.json["code"].startswith("url_")
+    (error,) = response.json["errors"]
+    assert error["field"] == "url" and error["code"].startswith("url_")
+    assert error["message_pt"] and error["message"]
 
 
 def test_http_is_refused_outside_development() -> None:
@@ -219,11 +222,42 @@ def test_dns_rebinding_is_caught_at_send_time(
         answers["ip"] = "169.254.169.254"
         _emit(app, company)
         delivery = db.session.scalars(sa.select(WebhookDelivery)).one()
-        assert delivery.status == DeliveryStatus.DEAD
+        # Refused, reported in pt-BR, and retried with backoff rather than given up at once.
+        assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
         assert "private_address" in (delivery.last_error or "")
+        assert "rede privada" in (delivery.last_error or "")
+        assert delivery.next_attempt_at is not None
+        for _ in range(app.config["WEBHOOK_MAX_ATTEMPTS"] - 1):
+            _retry_due(app)
+        db.session.refresh(delivery)
+        assert delivery.status == DeliveryStatus.DEAD
+        assert delivery.attempts == app.config["WEBHOOK_MAX_ATTEMPTS"]
     finally:
         app.extensions.pop("webhook_resolver")
     assert receiver.received == []
+
+
+def test_a_job_without_the_servers_settings_retries_then_delivers(
+    app: Flask, company: Company, receiver: Receiver, loopback_allowed: None
+) -> None:
+    """Issue 18: a delivery checked by a process that does not allow private networks (a job
+    started without the server's .env) waits and is retried; once the job reads the same
+    configuration as the server, the event arrives, once, with its webhook-id."""
+    assert _register(company, f"http://127.0.0.1:{receiver.port}/hook").status_code == 201
+    app.config["WEBHOOKS_ALLOW_PRIVATE_NETWORKS"] = False
+    event_id = _emit(app, company)
+    delivery = db.session.scalars(sa.select(WebhookDelivery)).one()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.last_error is not None
+    assert delivery.last_error.startswith("Endereço recusado")
+    assert "WEBHOOKS_ALLOW_PRIVATE_NETWORKS" in delivery.last_error
+    first_wait = delivery.next_attempt_at - now_utc()  # type: ignore[operator]
+    assert timedelta(seconds=20) < first_wait <= timedelta(seconds=30)
+    app.config["WEBHOOKS_ALLOW_PRIVATE_NETWORKS"] = True
+    _retry_due(app)
+    db.session.refresh(delivery)
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert [headers["webhook-id"] for headers, _ in receiver.received] == [event_id]
 
 
 def test_endpoint_crud_and_isolation(
@@ -327,3 +361,62 @@ def test_dispute_events_reach_the_company_signed(
     assert resolved["dispute"]["status"] == "upheld"
     assert resolved["dispute"]["answer"] == "Confirmamos a fraude e cancelamos."
     assert all(document not in str(p) for p in payloads)
+
+
+def test_a_payment_is_told_before_the_completion_it_causes(
+    app: Flask, receiver: Receiver, loopback_allowed: None
+) -> None:
+    """Issue 18: the last payment's ``payment.succeeded`` comes before the
+    ``agreement.completed`` it brings about, with consecutive sequence numbers, in the
+    deliveries a company receives (whatever order they arrive in)."""
+    from dataclasses import replace
+
+    from portal.adapters.payments.base import ProviderEvent
+    from portal.core.context import SYSTEM
+    from portal.domain.payments import PaymentStatus
+    from portal.services.payments import process_event, provider, start_payment
+    from tests.api.conftest import company_for
+    from tests.journey_helpers import debt_world, make_agreement
+
+    world = debt_world()
+    owner = company_for(app, world.creditor)
+    registered = _register(
+        owner,
+        f"http://127.0.0.1:{receiver.port}/hook",
+        event_types=["payment.succeeded", "agreement.completed"],
+    )
+    assert registered.status_code == 201
+    agreement = make_agreement(world, payment_count=2)
+    with app.app_context():
+        for number in (0, 1):
+            installment_id = agreement.installments[number].id
+            payment = start_payment(db.session, installment_id, "pix", actor=SYSTEM, now=now_utc())
+            db.session.commit()
+            reported = provider().simulate_success(str(payment.provider_ref), now_utc()).payment
+            reported = replace(
+                reported,
+                status=PaymentStatus.SUCCEEDED,
+                amount_received_cents=payment.amount_cents,
+            )
+            event = ProviderEvent(
+                event_id=f"evt_causal_{number}",
+                type="payment_intent.succeeded",
+                created=now_utc(),
+                payment=reported,
+            )
+            process_event(db.session, "sandbox", event, now=now_utc())
+            db.session.commit()
+    wait_for_background_tasks()
+    events = sorted(
+        (json.loads(body) for _, body in receiver.received), key=lambda e: e["sequence"]
+    )
+    kinds = [(e["type"], e["sequence"]) for e in events]
+    assert [kind for kind, _ in kinds] == [
+        "payment.succeeded",
+        "payment.succeeded",
+        "agreement.completed",
+    ], kinds
+    last_payment, completed = events[-2], events[-1]
+    assert completed["sequence"] == last_payment["sequence"] + 1
+    assert last_payment["data"]["payment"]["agreement_id"] == agreement.id
+    assert completed["data"]["agreement"]["id"] == agreement.id

@@ -43,7 +43,7 @@ def list_agreements(query: schemas.ListQuery) -> object:
         _agreements(),
         Agreement.updated_at,
         Agreement.id,
-        updated_since=query.updated_since,
+        updated_since=query.since(),
         cursor=query.cursor,
         limit=query.limit,
         session=db.session,

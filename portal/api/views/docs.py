@@ -13,7 +13,13 @@ from portal.api.spec import openapi_document
 
 def _document() -> dict[str, Any]:
     base = current_app.config["BASE_URL"]
-    return openapi_document("/api/v1", "Portal de Acordos API", "1.0.0", base)
+    return openapi_document(
+        "/api/v1",
+        "Portal de Acordos API",
+        "1.0.0",
+        base,
+        allow_http=bool(current_app.config["WEBHOOKS_ALLOW_HTTP"]),
+    )
 
 
 @bp.get("/openapi.json")

@@ -3,18 +3,21 @@ confirm the removal of a paid item from the credit bureaus."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 import sqlalchemy as sa
 from flask import abort, g
+from pydantic import ValidationError
 
 from portal.api import present, schemas
 from portal.api.blueprint import bp
 from portal.api.pagination import page
-from portal.api.problems import field_errors, message_pair, rule_problem
-from portal.api.spec import operation
+from portal.api.problems import field_error, field_errors, rule_problem
+from portal.api.spec import operation, pydantic_errors
 from portal.core.clock import today_br
 from portal.domain.documents import normalise_document
+from portal.domain.errors import N_, Message
 from portal.domain.records import ItemRecord, RecordInvalid, item_record
 from portal.extensions import db
 from portal.models import PendingItem
@@ -48,43 +51,23 @@ def upsert_item_batch(body: schemas.ItemBatchIn) -> object:
     results: list[schemas.ItemResult | None] = [None] * len(body.items)
     entries: list[tuple[int, str, ItemRecord]] = []
     seen: set[str] = set()
-    for index, raw in enumerate(body.items):
-        errors: list[schemas.FieldError] = []
-        document = ""
-        try:
-            document = normalise_document(raw.debtor_document)[1]
-        except ValueError:
+    for index, loose in enumerate(body.items):
+        raw = loose.model_dump()
+        errors, document, record = _check_item(raw, today)
+        reference = raw["external_reference"]
+        if reference in seen:
             errors.append(
-                schemas.FieldError(
-                    field="debtor_document", code="invalid_document", message="invalid CPF/CNPJ"
+                _field_error(
+                    "external_reference",
+                    Message.of(
+                        "duplicate_in_batch", N_("esta referência já apareceu antes neste lote")
+                    ),
                 )
             )
-        try:
-            record = item_record(
-                external_reference=raw.external_reference,
-                description=raw.description,
-                amount_cents=raw.amount_cents,
-                due_date=raw.due_date,
-                today=today,
-                bureau_reported=raw.bureau_reported,
-            )
-        except RecordInvalid as invalid:
-            errors.extend(
-                schemas.FieldError(field=e["field"], code=e["code"], message=e["message"])
-                for e in field_errors(invalid)
-            )
-        if raw.external_reference in seen:
-            errors.append(
-                schemas.FieldError(
-                    field="external_reference",
-                    code="duplicate_in_batch",
-                    message="this reference appears earlier in the same batch",
-                )
-            )
-        seen.add(raw.external_reference)
-        if errors:
+        seen.add(reference)
+        if errors or record is None:
             results[index] = schemas.ItemResult(
-                external_reference=raw.external_reference, outcome="error", errors=errors
+                external_reference=reference, outcome="error", errors=errors
             )
         else:
             entries.append((index, document, record))
@@ -94,13 +77,7 @@ def upsert_item_batch(body: schemas.ItemBatchIn) -> object:
     for (index, _, _), outcome in zip(entries, outcomes, strict=True):
         errors = []
         if outcome.error is not None:
-            errors.append(
-                schemas.FieldError(
-                    field="external_reference",
-                    code=outcome.error.code,
-                    message=message_pair(outcome.error)[0],
-                )
-            )
+            errors.append(_field_error("external_reference", outcome.error))
         results[index] = schemas.ItemResult(
             external_reference=outcome.external_reference,
             outcome=outcome.outcome.value,  # type: ignore[arg-type]
@@ -115,6 +92,38 @@ def upsert_item_batch(body: schemas.ItemBatchIn) -> object:
         errors=sum(r.outcome == Outcome.ERROR for r in final),
         results=final,
     )
+
+
+def _field_error(field: str, message: Message) -> schemas.FieldError:
+    return schemas.FieldError(**field_error(field, message))
+
+
+def _check_item(
+    raw: dict[str, object], today: date
+) -> tuple[list[schemas.FieldError], str, ItemRecord | None]:
+    """One item held to ``ItemIn`` and to the domain's rules: its errors, or its record."""
+    try:
+        item = schemas.ItemIn.model_validate(raw)
+    except ValidationError as invalid:
+        errors = [schemas.FieldError(**e) for e in pydantic_errors(invalid, "item")]
+        return errors, "", None
+    try:
+        document = normalise_document(item.debtor_document)[1]
+    except ValueError:
+        message = Message.of("invalid_document", N_("CPF ou CNPJ inválido"))
+        return [_field_error("debtor_document", message)], "", None
+    try:
+        record = item_record(
+            external_reference=item.external_reference,
+            description=item.description,
+            amount_cents=item.amount_cents,
+            due_date=item.due_date,
+            today=today,
+            bureau_reported=item.bureau_reported,
+        )
+    except RecordInvalid as invalid:
+        return [schemas.FieldError(**e) for e in field_errors(invalid)], document, None
+    return [], document, record
 
 
 def _own_item(reference: str) -> PendingItem:
@@ -145,7 +154,7 @@ def list_items(query: ItemListQuery) -> object:
         statement,
         PendingItem.updated_at,
         PendingItem.id,
-        updated_since=query.updated_since,
+        updated_since=query.since(),
         cursor=query.cursor,
         limit=query.limit,
         session=db.session,
@@ -153,10 +162,10 @@ def list_items(query: ItemListQuery) -> object:
     return schemas.ItemList(data=[present.item(r) for r in rows], next_cursor=next_cursor)
 
 
-@bp.get("/items/<reference>")
+@bp.get("/items/<reference:reference>")
 @operation(
     "get",
-    "/items/<reference>",
+    "/items/<reference:reference>",
     summary="Get a pending item by external reference",
     tag="items",
     response=schemas.ItemOut,
@@ -167,10 +176,10 @@ def get_item(reference: str) -> object:
     return present.item(_own_item(reference))
 
 
-@bp.patch("/items/<reference>")
+@bp.patch("/items/<reference:reference>")
 @operation(
     "patch",
-    "/items/<reference>",
+    "/items/<reference:reference>",
     summary="Mark an item paid or cancelled outside the portal",
     tag="items",
     body=schemas.ItemStatusIn,

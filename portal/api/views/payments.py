@@ -39,7 +39,7 @@ def list_payments(query: schemas.ListQuery) -> object:
         _payments(),
         Payment.updated_at,
         Payment.id,
-        updated_since=query.updated_since,
+        updated_since=query.since(),
         cursor=query.cursor,
         limit=query.limit,
         session=db.session,

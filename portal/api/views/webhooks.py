@@ -8,8 +8,10 @@ from flask import abort, g, url_for
 from portal.adapters.webhooks_out.ssrf import UnsafeUrl
 from portal.api import present, schemas
 from portal.api.blueprint import bp
+from portal.api.problems import field_error
 from portal.api.spec import operation
 from portal.core.clock import now_utc
+from portal.domain.errors import N_, Message
 from portal.errors import problem
 from portal.extensions import db
 from portal.models import WebhookEndpoint
@@ -24,11 +26,16 @@ _UNSAFE = {
 
 
 def _unsafe(exc: UnsafeUrl) -> object:
+    message = Message.of(
+        f"url_{exc.reason}",
+        webhooks.UNSAFE_REASONS_PT.get(exc.reason, N_("o endereço não pode receber avisos")),
+    )
     return problem(
         422,
         "Unprocessable Content",
         _UNSAFE.get(exc.reason, "The URL cannot receive webhooks."),
         code=f"url_{exc.reason}",
+        errors=[field_error("url", message)],
     )
 
 

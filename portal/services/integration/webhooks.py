@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale, gettext
 
 from portal.adapters.webhooks_out import signing
 from portal.adapters.webhooks_out.http import SendResult, WebhookSender
@@ -25,6 +26,7 @@ from portal.adapters.webhooks_out.ssrf import UnsafeUrl, check_url
 from portal.core import DbSession
 from portal.core.audit import record_event
 from portal.core.context import Actor
+from portal.domain.errors import N_
 from portal.models import (
     DeliveryStatus,
     OutboxEvent,
@@ -204,7 +206,9 @@ def deliver(
     try:
         check_endpoint_url(endpoint.url)
     except UnsafeUrl as unsafe:
-        return _dead(session, delivery, now, None, f"unsafe url: {unsafe.reason}", 0)
+        # Not given up at once: DNS may answer differently later, or this process may run
+        # with other settings than the server's (see docs/api.md). Retried with backoff.
+        return _refused_address(session, delivery, endpoint, now, unsafe.reason)
     secrets_ = [endpoint.secret]
     if endpoint.previous_secret and (
         endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > now
@@ -245,6 +249,59 @@ def deliver(
             result.status_code,
         )
     session.flush()
+    return delivery.status
+
+
+UNSAFE_REASONS_PT = {
+    "https_required": N_("o endereço precisa usar https"),
+    "malformed_url": N_("o endereço está malformado"),
+    "unresolvable_host": N_("o nome do servidor não foi encontrado (DNS)"),
+    "private_address": N_(
+        "o servidor aponta para uma rede privada, local ou de link-local, que as "
+        "configurações deste processo não permitem (WEBHOOKS_ALLOW_PRIVATE_NETWORKS)"
+    ),
+}
+
+
+def unsafe_url_error(reason: str) -> str:
+    """The delivery log's line for a refused address, in pt-BR (staff read it), with the
+    stable reason in parentheses for searches and support."""
+    with force_locale("pt_BR"):
+        text = gettext(UNSAFE_REASONS_PT.get(reason, N_("o endereço não pode receber avisos")))
+        return str(gettext("Endereço recusado: %(why)s (%(reason)s).", why=text, reason=reason))
+
+
+def _refused_address(
+    session: DbSession,
+    delivery: WebhookDelivery,
+    endpoint: WebhookEndpoint,
+    now: datetime,
+    reason: str,
+) -> str:
+    error = unsafe_url_error(reason)
+    delivery.attempts += 1
+    if delivery.attempts >= current_app.config["WEBHOOK_MAX_ATTEMPTS"]:
+        return _dead(session, delivery, now, None, error, 0)
+    session.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            attempted_at=now,
+            status_code=None,
+            error=error,
+            duration_ms=0,
+        )
+    )
+    delivery.last_status_code = None
+    delivery.last_error = error
+    delivery.next_attempt_at = now + backoff(delivery.attempts)
+    session.flush()
+    log.warning(
+        "webhook address refused (%s): delivery %s endpoint %s, retry at %s",
+        reason,
+        delivery.id,
+        endpoint.id,
+        delivery.next_attempt_at.isoformat(),
+    )
     return delivery.status
 
 
