@@ -28,7 +28,7 @@ from portal.core.after_commit import wait_for_background_tasks
 from portal.database import DEFERRED_BEGIN
 from portal.extensions import db
 
-pytest_plugins = ["tests.smtp_server", "tests.log_scan"]
+pytest_plugins = ["tests.smtp_server", "tests.log_scan", "tests.concurrency"]
 
 DOMAIN_TESTS = Path(__file__).resolve().parent / "domain"
 E2E_TESTS = Path(__file__).resolve().parent / "e2e"
