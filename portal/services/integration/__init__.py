@@ -11,8 +11,8 @@ from portal.services.integration.csv_import import (
     IMPORT_TASK,
     abandon_import,
     failure_message,
+    import_steps,
     queue_import,
-    run_import,
     safe_file_name,
 )
 from portal.services.integration.events import (
@@ -43,12 +43,12 @@ __all__ = [
     "create_key",
     "emit",
     "failure_message",
+    "import_steps",
     "known_debtor",
     "known_debtor_clause",
     "queue_import",
     "revoke_key",
     "rotate_key",
-    "run_import",
     "safe_file_name",
     "set_item_status",
     "upsert_debtors",
