@@ -17,23 +17,34 @@ from portal.services.documents.records import (
     verification_url,
     verify,
 )
-from portal.services.documents.render import render_document, render_html
+from portal.services.documents.render import (
+    RenderJob,
+    count_failed_render,
+    prepare_render,
+    render_html,
+    render_pdf,
+    store_pdf,
+)
 
 __all__ = [
     "MAX_ATTEMPTS",
     "RenderFailed",
+    "RenderJob",
     "VerificationView",
+    "count_failed_render",
     "document_for_download",
     "download_name",
     "format_code",
     "kind_label",
     "new_verification_code",
     "normalise_code",
+    "prepare_render",
     "queue_document",
-    "render_document",
     "render_html",
+    "render_pdf",
     "requeue_stale",
     "state_label",
+    "store_pdf",
     "verification_url",
     "verify",
 ]
