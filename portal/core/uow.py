@@ -31,10 +31,10 @@ def unit_of_work(session: DbSession | None = None) -> Iterator[DbSession]:
     session = db.session if session is None else session
     try:
         yield session
+        session.commit()  # a failing commit (a constraint at the final flush) rolls back too
     except BaseException:
         session.rollback()
         raise
-    session.commit()
 
 
 def transactional(function: Callable[P, R]) -> Callable[P, R]:

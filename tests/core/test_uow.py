@@ -68,3 +68,11 @@ def test_an_error_rolls_back_only_the_step_it_happened_in() -> None:
     assert db.session.get(Debtor, got[0]) is not None
     assert _debtors() == 1
     assert list(unit_per_step(iter([]))) == []
+
+
+def test_a_commit_that_fails_is_rolled_back_and_the_session_stays_usable() -> None:
+    first = create_debtor()
+    db.session.commit()
+    with pytest.raises(sa.exc.IntegrityError), unit_of_work():
+        db.session.add(Debtor(document_type="cpf", document=first.document))  # the same CPF
+    assert _debtors() == 1  # usable at once: no "rollback first" error
