@@ -216,6 +216,20 @@ def _db_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _celery_join_flag_clear() -> None:
+    """Each test starts with Celery's "inside a task" flag clear.
+
+    The flag is process-global, and eager tasks run on parallel threads (the concurrency
+    tests) can leave it set: each saves and restores it around its run, and the last to
+    restore may put back another thread's "set". A later ``result.get()`` then fails with
+    "Never call result.get() within a task!" in a test that has nothing to do with it.
+    """
+    from celery.result import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits(request: pytest.FixtureRequest) -> None:
     """Rate limits count per client IP, which every test shares: start each test at zero."""
     path = Path(str(request.node.path))
