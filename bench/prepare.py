@@ -34,7 +34,6 @@ from portal.models import (
     Channel,
     Creditor,
     Debtor,
-    ImportJob,
     PendingItem,
     StaffUser,
 )
@@ -104,25 +103,25 @@ def write_csv(path: Path, rows: int, prefix: str = "BENCH") -> None:
 
 def csv_import(app: Flask, path: Path, creditor_id: int) -> dict[str, Any]:
     """The CLI's path (``flask import-items``): queue the file, then run the job."""
-    from portal.services.integration.csv_import import queue_import, run_import
+    from portal.core.uow import unit_of_work, unit_per_step
+    from portal.services.integration.csv_import import import_steps, queue_import
 
     with app.app_context():
-        job = queue_import(
-            db.session,
-            creditor_id=creditor_id,
-            content=path.read_bytes(),
-            file_name=path.name,
-            actor=BENCH_ACTOR,
-        )
-        db.session.commit()
+        with unit_of_work(db.session):
+            job = queue_import(
+                db.session,
+                creditor_id=creditor_id,
+                content=path.read_bytes(),
+                file_name=path.name,
+                actor=BENCH_ACTOR,
+            )
         started = time.perf_counter()
-        done = run_import(db.session, job.id, commit=db.session.commit)
+        done = None
+        for step in unit_per_step(import_steps(db.session, job.id), db.session):
+            done = step  # a unit of work per batch, as the CLI and the task run it
         seconds = time.perf_counter() - started
         assert done is not None  # noqa: S101 - queued just above
-        job = db.session.get(ImportJob, job.id)
-        assert job is not None  # noqa: S101
-        created, errors = job.created_rows, job.error_rows
-        db.session.commit()
+        created, errors = done.created_rows, done.error_rows
     if errors or created == 0:
         raise RuntimeError(f"the bench CSV import refused rows ({errors} errors)")
     return {"rows": created, "seconds": seconds, "rows_per_s": created / seconds}

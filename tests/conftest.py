@@ -28,7 +28,7 @@ from portal.core.after_commit import wait_for_background_tasks
 from portal.database import DEFERRED_BEGIN
 from portal.extensions import db
 
-pytest_plugins = ["tests.smtp_server", "tests.log_scan"]
+pytest_plugins = ["tests.smtp_server", "tests.log_scan", "tests.concurrency"]
 
 DOMAIN_TESTS = Path(__file__).resolve().parent / "domain"
 E2E_TESTS = Path(__file__).resolve().parent / "e2e"
@@ -77,7 +77,19 @@ class ClosingClient(FlaskClient):
 
     In the embedded default a request's e-mails are sent on a background thread; tests
     see them sent, as a person would a moment later, and never race with them.
+
+    pytest-flask's ``client`` fixture enters the client (``with app.test_client()``). In
+    Flask, entering keeps each request's contexts pushed after it returns, so the test code
+    that follows would run in that request's context, with its ``g`` and its database
+    session (see :func:`_scope`), which production never does. Entering changes nothing
+    here; a test that wants a request's context pushes one itself.
     """
+
+    def __enter__(self) -> ClosingClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         response = super().open(*args, **kwargs)
@@ -151,24 +163,22 @@ def _scope() -> object:
     return _app_ctx_id() if has_app_context() else "test-body"
 
 
-# pytest-flask provides the ``config`` fixture, the ``options`` marker (per-test settings,
-# restored afterwards) and ``client_class``; it builds them on the ``app`` fixture below. Two
-# of its fixtures are replaced on purpose, because they keep an application context pushed
-# during the test body, and Flask reuses a pushed context for every test-client request:
-# requests would then share ``g`` and the database session with the test code and with each
-# other, which production never does (see :func:`_scope`).
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """pytest-flask's, without ``with app.test_client()`` (which keeps each request's
-    context pushed afterwards, so the next request would share ``g``)."""
-    return app.test_client()
+# pytest-flask builds on the ``app`` fixture above: its ``client`` (an instance of the app's
+# ``test_client_class``, :class:`ClosingClient`), ``config``, ``client_class`` and the
+# ``options`` marker (per-test settings, restored afterwards) are used as they come.
 
 
 @pytest.fixture(autouse=True)
 def _push_request_context() -> None:
-    """pytest-flask's pushes a request context for the whole test: see the note above."""
+    """Replaces pytest-flask's fixture of this name, the one part of it we do not use.
+
+    pytest-flask pushes a request context for the whole test. Flask reuses a pushed
+    application context for every test-client request of the same app, so all the
+    requests of a test would share one ``g`` and one database session with each other and
+    with the test code (see :func:`_scope`), which production never does: state left by one
+    request (a cached user, an identity map) would hide bugs in the next. pytest-flask has
+    no setting to turn it off; tests that need a context push one explicitly.
+    """
 
 
 @pytest.fixture(autouse=True)
@@ -203,6 +213,20 @@ def _db_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
         db.session = original
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag_clear() -> None:
+    """Each test starts with Celery's "inside a task" flag clear.
+
+    The flag is process-global, and eager tasks run on parallel threads (the concurrency
+    tests) can leave it set: each saves and restores it around its run, and the last to
+    restore may put back another thread's "set". A later ``result.get()`` then fails with
+    "Never call result.get() within a task!" in a test that has nothing to do with it.
+    """
+    from celery.result import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,5 @@
 """The shape of the code: no import cycles, contexts talk through public modules, small
-modules, and nothing points outside the repository."""
+modules, one unit of work, and nothing points outside the repository."""
 
 from __future__ import annotations
 
@@ -113,6 +113,17 @@ def test_no_module_over_the_size_limit() -> None:
         if (count := len(path.read_text().splitlines())) > MAX_MODULE_LINES
     }
     assert big == {}
+
+
+def test_only_the_unit_of_work_commits() -> None:
+    """One unit-of-work mechanism: views, API, tasks and CLI commit through
+    ``portal.core.uow``; no module commits a session on its own (a savepoint may)."""
+    committing = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "portal").rglob("*.py")
+        if re.search(r"session(\(\))?\.commit\(", path.read_text())
+    )
+    assert committing == ["portal/core/uow.py"]
 
 
 OUTSIDE = re.compile(r"\.\./shared|/work/shared|shared/(notes|vectors|seeds|vendor|DESIGN)")

@@ -16,6 +16,7 @@ from portal.adapters.messaging.twilio import TwilioTextProvider
 from portal.callbacks.blueprint import bp
 from portal.core.clock import now_utc
 from portal.core.context import Actor
+from portal.core.uow import unit_of_work
 from portal.domain.regua_copy import Channel
 from portal.errors import problem
 from portal.extensions import csrf, db
@@ -48,15 +49,15 @@ def twilio_status() -> Response | tuple[Response, int]:
     if not sid or not status:
         return problem(400, "MessageSid and MessageStatus are required")
     actor = Actor(ActorType.PROVIDER, "twilio", ip=request.remote_addr)
-    outcome = apply_status(
-        db.session,
-        sid,
-        status,
-        error_code=request.form.get("ErrorCode") or None,
-        actor=actor,
-        now=now_utc(),
-    )
-    db.session.commit()
+    with unit_of_work(db.session):
+        outcome = apply_status(
+            db.session,
+            sid,
+            status,
+            error_code=request.form.get("ErrorCode") or None,
+            actor=actor,
+            now=now_utc(),
+        )
     return Response(status=204, headers={"X-Outcome": outcome})
 
 
@@ -77,7 +78,7 @@ def twilio_inbound() -> Response:
             phone = None
         if phone is not None:
             actor = Actor(ActorType.PROVIDER, "twilio", ip=request.remote_addr)
-            opt_out_by_phone(db.session, phone, channel, actor=actor, now=now_utc())
-            db.session.commit()
+            with unit_of_work(db.session):
+                opt_out_by_phone(db.session, phone, channel, actor=actor, now=now_utc())
     # No automatic reply: Twilio's own opt-out confirmation (if enabled) answers STOP.
     return Response(EMPTY_TWIML, content_type="text/xml; charset=utf-8")

@@ -17,15 +17,15 @@ from flask.cli import with_appcontext
 
 from portal.cli.params import CLI, CREDITOR, load_creditor
 from portal.core.formatting import domain_message
-from portal.core.uow import unit_of_work
+from portal.core.uow import unit_of_work, unit_per_step
 from portal.extensions import db
 from portal.models import ImportJob
 from portal.services.integration import (
     BATCH_SIZE,
     abandon_import,
     failure_message,
+    import_steps,
     queue_import,
-    run_import,
 )
 
 
@@ -83,12 +83,12 @@ def import_items_command(
         )
     job_id = job.id
     bar = _Bar()
+    done: ImportJob | None = None
     try:
-        done = run_import(
-            db.session, job_id, commit=db.session.commit, progress=bar, batch_size=batch_size
-        )
+        steps = import_steps(db.session, job_id, batch_size=batch_size)
+        for done in unit_per_step(steps, db.session):  # a unit of work per batch
+            bar(done)
     except Exception:
-        db.session.rollback()
         with unit_of_work(db.session):
             abandon_import(db.session, job_id)
         raise

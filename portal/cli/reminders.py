@@ -13,7 +13,9 @@ import click
 from flask.cli import with_appcontext
 
 from portal.core.clock import BRASILIA, now_utc
+from portal.core.uow import unit_per_step
 from portal.extensions import db
+from portal.services.regua.run import RunReport, reminder_steps
 
 
 def _instant(raw: str | None) -> datetime:
@@ -41,13 +43,17 @@ def reminders_group() -> None:
 @with_appcontext
 def run_command(at_raw: str | None, dry_run: bool, batch_size: int) -> None:
     """Send the reminders due at an instant (now by default)."""
-    from portal.services.regua.run import run_reminders
-
     at = _instant(at_raw)
-    report = run_reminders(db.session, at, dry_run=dry_run, batch_size=batch_size)
+    report = RunReport()
+    steps = reminder_steps(db.session, at, report, dry_run=dry_run, batch_size=batch_size)
     if dry_run:
+        for _step in steps:  # nothing written, nothing committed
+            pass
         db.session.rollback()
         click.echo("Simulação: nada foi enviado nem gravado.")
+    else:
+        for _step in unit_per_step(steps, db.session):  # a unit of work per step
+            pass
     click.echo(
         f"debtors={report.debtors} failed={report.failed} "
         f"skipped_no_contact={report.skipped_no_contact} stopped={report.stopped}"

@@ -1,61 +1,30 @@
 """Issue 12: concurrent API writes queue instead of failing, on SQLite and on PostgreSQL.
 
-Each test runs on both databases with real commits from parallel threads: on the embedded
-default (a SQLite file of its own, with the migrations) and, when ``TEST_DATABASE_URL`` is
-set, on PostgreSQL (the ``committed`` fixture). Before the fix, ten identical requests on
-SQLite gave six 500s ("database is locked").
+Each test runs on both databases with real commits from parallel threads (the ``backend``
+fixture of tests/concurrency.py): on the embedded default (a SQLite file of its own, with the
+migrations) and, when ``TEST_DATABASE_URL`` is set, on PostgreSQL.
+Before the fix, ten identical requests on SQLite gave six 500s ("database is locked").
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import flask_migrate
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from portal.database import SQLITE_BUSY_TIMEOUT_SECONDS
 from portal.extensions import db
 from portal.models import CreditorDebtor
 from tests.api.conftest import Company, make_company
-from tests.conftest import make_test_app
+from tests.concurrency import in_parallel, real_sqlite_app
 from tests.factories import next_cpf
 
 PARALLEL = 10
 pytestmark = pytest.mark.real_commits
-
-
-def _sqlite_app(path: Path, busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> Flask:
-    options = {
-        "connect_args": {"timeout": busy_timeout, "check_same_thread": False},
-        "hide_parameters": True,
-    }
-    app = make_test_app(f"sqlite:///{path}", SQLALCHEMY_ENGINE_OPTIONS=options)
-    with app.app_context():
-        flask_migrate.upgrade()
-    return app
-
-
-@pytest.fixture(scope="module")
-def sqlite_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = _sqlite_app(tmp_path_factory.mktemp("concurrency") / "portal.sqlite3")
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest, is_postgres: bool) -> Flask:
-    """The application under test, with real commits; PostgreSQL only when configured."""
-    if request.param == "sqlite":
-        return request.getfixturevalue("sqlite_app")  # type: ignore[no-any-return]
-    if not is_postgres:
-        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL, e.g. make test-postgres)")
-    return request.getfixturevalue("committed")  # type: ignore[no-any-return]
 
 
 def _company(app: Flask) -> Company:
@@ -63,22 +32,6 @@ def _company(app: Flask) -> Company:
         company = make_company(app)
         db.session.remove()
     return company
-
-
-def _in_parallel(calls: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        results[index] = calls[index]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _post(app: Flask, company: Company, body: dict[str, Any], key: str) -> tuple[int, Any]:
@@ -110,7 +63,7 @@ def test_ten_identical_requests_make_one_debtor_and_no_error(backend: Flask) -> 
     company = _company(backend)
     name = f"Paralela {next_cpf()}"
     body = {"document": next_cpf(), "name": name}
-    results = _in_parallel([lambda: _post(backend, company, body, "same-key")] * PARALLEL)
+    results = in_parallel([lambda: _post(backend, company, body, "same-key")] * PARALLEL)
     statuses = [status for status, _ in results]
     assert all(status < 500 for status in statuses), statuses
     for status, response in results:
@@ -133,7 +86,7 @@ def test_ten_requests_for_one_new_debtor_with_different_keys(backend: Flask) -> 
         (lambda i=i: _post(backend, company, {"document": document, "name": name}, f"k-{i}"))
         for i in range(PARALLEL)
     ]
-    statuses = sorted(status for status, _ in _in_parallel(calls))
+    statuses = sorted(status for status, _ in in_parallel(calls))
     assert statuses == [200] * (PARALLEL - 1) + [201], statuses
     assert _debtors_named(backend, name) == 1
 
@@ -171,7 +124,7 @@ def test_a_duplicate_of_a_request_still_running_gets_409_in_progress(
     """It waits a little (SQLite's busy timeout, here 1 s; 0.5 s on PostgreSQL), then says
     "in progress, retry" instead of waiting as long as the first runs, or failing."""
     if database == "sqlite":
-        app = _sqlite_app(tmp_path / "slow.sqlite3", busy_timeout=1)
+        app = real_sqlite_app(tmp_path / "slow.sqlite3", busy_timeout=1)
     elif is_postgres:
         app = request.getfixturevalue("committed")
     else:

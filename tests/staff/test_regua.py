@@ -20,10 +20,10 @@ from portal.extensions import db
 from portal.models import Creditor, ReguaVersion, StaffRole
 from portal.services.regua.demo import demo_draft
 from portal.services.regua.rulers import publish_ruler
-from portal.services.regua.run import run_reminders
 from tests.access_helpers import events, make_staff, staff_login
 from tests.factories import create_creditor, create_debtor, create_pending_item
 from tests.html import csrf_token, parse_page
+from tests.services.regua.conftest import run_reminders
 
 
 @pytest.fixture

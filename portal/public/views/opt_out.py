@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from portal.auth.limits import ip_limit
 from portal.core.clock import now_utc
 from portal.core.context import Actor
+from portal.core.uow import unit_of_work
 from portal.domain.regua_copy import Channel
 from portal.extensions import db
 from portal.models import ActorType, OptOutSource, ReminderMessage
@@ -47,15 +48,15 @@ def reminder_opt_out(token: str) -> tuple[Response, int]:
     debtor = db.session.get(Debtor, message.debtor_id)
     assert debtor is not None  # noqa: S101 - a message always has its debtor
     actor = Actor(ActorType.DEBTOR, str(debtor.id), ip=request.remote_addr)
-    opt_out(
-        db.session,
-        debtor,
-        Channel.EMAIL,
-        source=OptOutSource.MESSAGE,
-        actor=actor,
-        now=now_utc(),
-        message=message,
-        creditor_id=creditor,
-    )
-    db.session.commit()
+    with unit_of_work(db.session):
+        opt_out(
+            db.session,
+            debtor,
+            Channel.EMAIL,
+            source=OptOutSource.MESSAGE,
+            actor=actor,
+            now=now_utc(),
+            message=message,
+            creditor_id=creditor,
+        )
     return _page("done.html")

@@ -18,12 +18,21 @@ from portal.services.documents.records import (
     verification_url,
     verify,
 )
-from portal.services.documents.render import render_document, render_html
+from portal.services.documents.render import (
+    RenderJob,
+    count_failed_render,
+    prepare_render,
+    render_html,
+    render_pdf,
+    store_pdf,
+)
 
 __all__ = [
     "MAX_ATTEMPTS",
     "RenderFailed",
+    "RenderJob",
     "VerificationView",
+    "count_failed_render",
     "document_for_download",
     "document_label",
     "download_name",
@@ -31,11 +40,13 @@ __all__ = [
     "kind_label",
     "new_verification_code",
     "normalise_code",
+    "prepare_render",
     "queue_document",
-    "render_document",
     "render_html",
+    "render_pdf",
     "requeue_stale",
     "state_label",
+    "store_pdf",
     "verification_url",
     "verify",
 ]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -245,19 +244,22 @@ def _fail(session: DbSession, document: Document, *, final: bool) -> RenderFaile
     return RenderFailed(document.id, document.attempts, final=final)
 
 
-def render_document(
-    session: DbSession, document_id: int, *, release: Callable[[], None] | None = None
-) -> Document | None:
-    """Render and store one document (the ``portal.render_document`` task calls this).
+@dataclass(frozen=True)
+class RenderJob:
+    """A pending document with its HTML built: the slow PDF step needs no database."""
 
-    Returns the document (``None`` if it does not exist: nothing to retry). A ready or
-    failed document is returned untouched. Raises :class:`RenderFailed` after counting
-    the attempt in ``session`` (flushed): the caller commits, then retries unless ``final``.
+    document_id: int
+    kind: str
+    html: str
+    issued_at: datetime
 
-    ``release`` is called once the HTML is built and before the (slow) PDF rendering: the
-    task passes ``session.rollback`` so no read transaction stays open meanwhile. On SQLite
-    a read transaction that another connection wrote past can never become a write ("database
-    is locked" at once, whatever the busy timeout), so the final UPDATE runs in a fresh one.
+
+def prepare_render(session: DbSession, document_id: int) -> RenderJob | None:
+    """Lock a pending document and build its HTML (the first step of the task).
+
+    ``None`` when there is nothing to render: the document does not exist, is ready or
+    failed already, or its HTML cannot be built, which retrying would not mend (the failure
+    is recorded and flushed; the caller's unit of work commits it).
     """
     document = session.scalar(
         sa.select(Document).where(Document.id == document_id).with_for_update()
@@ -266,7 +268,7 @@ def render_document(
         log.warning("document %s not found; nothing to render", document_id)
         return None
     if document.status != DocumentStatus.PENDING:
-        return document
+        return None
     issued_at = now_utc()
     try:
         html = render_html(document, issued_at)
@@ -274,38 +276,56 @@ def render_document(
         raise  # the database, not the document: let the task fail and be re-delivered
     except Exception:
         log.exception("document %s (%s) cannot be built; not retrying", document.id, document.kind)
-        raise _fail(session, document, final=True) from None
-    renderer = current_app.extensions["pdf_renderer"]
-    doc_id, kind = document.id, document.kind
-    if release is not None:
-        release()
-    try:
-        pdf = renderer.render(html)
-    except Exception as exc:
-        failure = _fail(session, document, final=False)
-        log.warning(
-            "document %s (%s): rendering attempt %s failed%s",
-            doc_id,
-            kind,
-            failure.attempts,
-            "; giving up" if failure.final else "",
-        )
-        raise failure from exc
+        _fail(session, document, final=True)
+        return None
+    return RenderJob(document.id, document.kind, html, issued_at)
+
+
+def render_pdf(job: RenderJob) -> bytes:
+    """The slow step (WeasyPrint): run it outside any unit of work, so no transaction stays
+    open meanwhile (on SQLite an open writer would make every other one wait)."""
+    pdf: bytes = current_app.extensions["pdf_renderer"].render(job.html)
+    return pdf
+
+
+def count_failed_render(session: DbSession, job: RenderJob) -> RenderFailed:
+    """Count a failed rendering attempt (flushed): the caller commits it, then retries the
+    task unless the failure is ``final``."""
+    document = session.scalar(
+        sa.select(Document)
+        .where(Document.id == job.document_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if document is None or document.status != DocumentStatus.PENDING:
+        return RenderFailed(job.document_id, 0, final=True)  # settled meanwhile: stop
+    failure = _fail(session, document, final=False)
+    log.warning(
+        "document %s (%s): rendering attempt %s failed%s",
+        job.document_id,
+        job.kind,
+        failure.attempts,
+        "; giving up" if failure.final else "",
+    )
+    return failure
+
+
+def store_pdf(session: DbSession, job: RenderJob, pdf: bytes) -> bool:
+    """Store the rendered PDF, unless another worker stored one meanwhile (kept as it is)."""
     stored = session.execute(
         sa.update(Document)
-        .where(Document.id == doc_id, Document.status != DocumentStatus.READY.value)
+        .where(Document.id == job.document_id, Document.status != DocumentStatus.READY.value)
         .values(
             content=pdf,
             sha256=hashlib.sha256(pdf).hexdigest(),
             size_bytes=len(pdf),
             status=DocumentStatus.READY.value,
-            rendered_at=issued_at,
+            rendered_at=job.issued_at,
         )
         .execution_options(synchronize_session=False)
     )
     if affected(stored):
-        log.info("document %s (%s) rendered: %s bytes", doc_id, kind, len(pdf))
-    else:
-        log.info("document %s was stored by another worker meanwhile; kept that one", doc_id)
-    session.expire(document)
-    return document
+        log.info("document %s (%s) rendered: %s bytes", job.document_id, job.kind, len(pdf))
+        return True
+    log.info("document %s was stored by another worker meanwhile; kept that one", job.document_id)
+    return False

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError
 
+from portal.core.uow import unit_of_work
 from portal.extensions import celery, db
 from portal.services.documents.records import MAX_ATTEMPTS, RENDER_TASK, RenderFailed
-from portal.services.documents.render import render_document as render
+from portal.services.documents.render import (
+    count_failed_render,
+    prepare_render,
+    render_pdf,
+    store_pdf,
+)
 
 
 @celery.task(
@@ -21,14 +27,20 @@ from portal.services.documents.render import render_document as render
 def render_document(document_id: int) -> None:
     """Render one document and store it; a failed attempt is kept, then retried or given up.
 
-    Two units of work on purpose: the read is released before the slow rendering, and a
-    failed attempt is committed (it counts) before the retry is raised.
+    Units of work around the database steps only: the slow rendering runs with no
+    transaction open, and a failed attempt is committed (it counts) before the retry.
     """
-    try:
-        render(db.session, document_id, release=db.session.rollback)
-    except RenderFailed as failure:
-        db.session.commit()  # the attempt counts even though the rendering failed
-        if not failure.final:
-            raise
+    with unit_of_work(db.session):
+        job = prepare_render(db.session, document_id)
+    if job is None:
         return
-    db.session.commit()
+    try:
+        pdf = render_pdf(job)
+    except Exception as exc:
+        with unit_of_work(db.session):
+            failure = count_failed_render(db.session, job)
+        if failure.final:
+            return
+        raise failure from exc
+    with unit_of_work(db.session):
+        store_pdf(db.session, job, pdf)

@@ -2,9 +2,10 @@
 
 The rows are checked by ``portal.domain.csv_rows`` and written by
 ``portal.services.integration.portfolio`` (the same rules as the JSON API). A file of 100,000 rows
-must not be one transaction, so this is the one service that marks batch boundaries: the
-caller (the Celery task or the CLI, which own the unit of work) passes ``commit`` and this
-module calls it after each batch; it never commits on its own.
+must not be one transaction, so the import works in steps: :func:`import_steps` is a generator
+that flushes and yields the job after each step (the claim with the row count, every batch,
+the end). It never commits: the caller (the Celery task, the CLI) runs each step in a unit
+of work of its own with ``portal.core.uow.unit_per_step``.
 
 Importing the same file again changes nothing: every row comes back ``unchanged`` and the
 only audit records are the run's own (``import.queued`` and ``import.finished``).
@@ -18,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import islice
@@ -51,8 +52,6 @@ REPORT_HEADER = ("linha", "coluna", "codigo", "mensagem")
 MAX_FILE_NAME = 120
 # CPF/CNPJ numbers (formatted or not) and any long digit run are removed from file names.
 _DOCUMENT_LIKE = re.compile(r"\d[\d.\-/]{9,}\d")
-
-Progress = Callable[[ImportJob], None]
 
 
 @dataclass
@@ -150,34 +149,32 @@ def _claim(session: DbSession, job_id: int) -> ImportJob | None:
     return session.get(ImportJob, job_id, populate_existing=True)
 
 
-def run_import(
+def import_steps(
     session: DbSession,
     job_id: int,
     *,
-    commit: Callable[[], None],
-    progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
     today: date | None = None,
-) -> ImportJob | None:
-    """Read the job's file and upsert its rows, calling ``commit`` after every batch.
+) -> Iterator[ImportJob]:
+    """Read the job's file and upsert its rows, one step at a time; flush only.
 
-    Returns the finished job, or None when the job is not claimable (already run, or being
-    run by another worker). ``progress`` is called after the total is known and after
-    every committed batch.
+    Yields the job after each step: claimed with its row count (or failed, when the file
+    cannot be read), after every batch, and finished. Yields nothing when the job is not
+    claimable (already run, or being run by another worker). Run each step in its own unit
+    of work (``unit_per_step``): the claim and every batch are then committed as they end.
     """
     job = _claim(session, job_id)
     if job is None:
-        return None
-    commit()
+        return
     today = today or today_br()
     content = job.content or b""
     try:
         table = CsvTable(content)
         job.total_rows = table.count_rows()
     except CsvFileError as error:
-        return _fail(session, job, error.message, commit)
-    commit()
-    _report(progress, job)
+        yield _fail(session, job, error.message)
+        return
+    yield job
     actor = _job_actor(job)
     report = io.StringIO()
     writer = csv.writer(report, delimiter=";", lineterminator="\n")
@@ -190,8 +187,7 @@ def run_import(
         job.updated_rows += result.updated
         job.unchanged_rows += result.unchanged
         job.error_rows += result.error_rows
-        commit()
-        _report(progress, job)
+        yield job
     job.error_report = report.getvalue() if job.error_rows else None
     job.content = None
     job.status = ImportStatus.DONE.value
@@ -210,19 +206,10 @@ def run_import(
             "errors": job.error_rows,
         },
     )
-    commit()
-    _report(progress, job)
-    return job
+    yield job
 
 
-def _report(progress: Progress | None, job: ImportJob) -> None:
-    if progress is not None:
-        progress(job)
-
-
-def _fail(
-    session: DbSession, job: ImportJob, message: Message, commit: Callable[[], None]
-) -> ImportJob:
+def _fail(session: DbSession, job: ImportJob, message: Message) -> ImportJob:
     job.status = ImportStatus.FAILED.value
     job.failure = {"code": message.code, "key": message.key, "params": list(message.params)}
     job.content = None
@@ -235,12 +222,11 @@ def _fail(
         creditor_id=job.creditor_id,
         details={"code": message.code},
     )
-    commit()
     return job
 
 
 def abandon_import(session: DbSession, job_id: int) -> None:
-    """Mark a job failed after an unexpected error (the caller rolled back and commits)."""
+    """Mark a job failed after an unexpected error (in a unit of work after the failed one)."""
     job = session.get(ImportJob, job_id)
     if job is None or job.finished:
         return
@@ -248,7 +234,7 @@ def abandon_import(session: DbSession, job_id: int) -> None:
         "unexpected_error",
         N_("a importação foi interrompida por um erro interno; envie o arquivo de novo"),
     )
-    _fail(session, job, message, lambda: None)
+    _fail(session, job, message)
 
 
 def failure_message(job: ImportJob) -> Message | None:
@@ -351,9 +337,9 @@ __all__ = [
     "abandon_import",
     "failure_message",
     "import_batch",
+    "import_steps",
     "queue_import",
     "report_lines",
     "report_text",
-    "run_import",
     "safe_file_name",
 ]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import current_app
 
 from portal.core.clock import now_utc
-from portal.core.uow import unit_of_work
+from portal.core.uow import unit_of_work, unit_per_step
 from portal.extensions import celery, db
 from portal.services.integration import webhooks
-from portal.services.integration.csv_import import IMPORT_TASK, abandon_import, run_import
+from portal.services.integration.csv_import import IMPORT_TASK, abandon_import, import_steps
 from portal.services.integration.events import DISPATCH_TASK, DUE_TASK
 
 
@@ -40,11 +40,11 @@ def deliver_due_webhooks_task() -> int:
 
 @celery.task(name=IMPORT_TASK, acks_late=True)
 def import_items_task(job_id: int) -> None:
-    """Run one CSV import, committing after every batch; a crash marks the job failed."""
+    """Run one CSV import, a unit of work per batch; a crash marks the job failed."""
     try:
-        run_import(db.session, job_id, commit=db.session.commit)
+        for _job in unit_per_step(import_steps(db.session, job_id), db.session):
+            pass
     except Exception:
-        db.session.rollback()
         with unit_of_work(db.session):
             abandon_import(db.session, job_id)
         raise

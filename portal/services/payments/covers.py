@@ -24,8 +24,12 @@ def lock_covered(session: DbSession, payment: Payment) -> dict[int, Installment]
     """The covered installments, row-locked in id order (so two payments never deadlock)."""
     ids = sorted(cover.installment_id for cover in payment.covers)
     statement = (
-        sa.select(Installment).where(Installment.id.in_(ids)).order_by(Installment.id)
-    ).with_for_update()
+        sa.select(Installment)
+        .where(Installment.id.in_(ids))
+        .order_by(Installment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # as they are now, not as loaded before
+    )
     try:
         rows = list(session.scalars(statement))
     except OperationalError as exc:  # PostgreSQL: lock not available

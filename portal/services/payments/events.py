@@ -226,7 +226,8 @@ def find_payment(
         conditions.append(Payment.payment_intent_id == reported.payment_intent_id)
     statement = sa.select(Payment).where(sa.or_(*conditions)).order_by(Payment.id).limit(1)
     if lock:
-        statement = statement.with_for_update(nowait=True)
+        # The row as it is now, not as this session may have loaded it before the lock.
+        statement = statement.with_for_update(nowait=True).execution_options(populate_existing=True)
     try:
         return session.scalar(statement)
     except OperationalError as exc:

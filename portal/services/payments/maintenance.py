@@ -27,7 +27,12 @@ log = logging.getLogger(__name__)
 
 def refund_excess(session: DbSession, payment_id: int, *, actor: Actor = SYSTEM) -> int:
     """Give back what a payment brought beyond the installment's due (idempotent)."""
-    payment = session.scalar(sa.select(Payment).where(Payment.id == payment_id).with_for_update())
+    payment = session.scalar(
+        sa.select(Payment)
+        .where(Payment.id == payment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if payment is None or not payment.excess_cents:
         return 0
     pending = payment.excess_cents - payment.refunded_cents
@@ -132,6 +137,7 @@ def cancel_open_charges(session: DbSession, agreement_id: int, *, now: datetime)
             )
             .order_by(Payment.id)
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
     )
     closed = 0

@@ -54,9 +54,20 @@ def with_status(reported: ProviderPayment, status: PaymentStatus) -> ProviderPay
 def lock_installment(
     session: DbSession, installment_id: int, *, nowait: bool = False
 ) -> Installment:
-    statement = sa.select(Installment).where(Installment.id == installment_id)
+    """Row-lock the installment and see it as it is now.
+
+    ``populate_existing``: the caller may have loaded it before the lock (the "pay" page
+    reads the agreement first); without it the session would keep that older state, and a
+    success committed meanwhile would go unseen (a new charge for a paid installment).
+    """
+    statement = (
+        sa.select(Installment)
+        .where(Installment.id == installment_id)
+        .with_for_update(nowait=nowait)
+        .execution_options(populate_existing=True)
+    )
     try:
-        row = session.scalar(statement.with_for_update(nowait=nowait))
+        row = session.scalar(statement)
     except OperationalError as exc:  # PostgreSQL: lock not available
         raise RetryLater(str(exc)) from exc
     assert row is not None  # noqa: S101 - foreign key

@@ -11,6 +11,9 @@ Each planned message is then
    the key taken and sends nothing; a slot taken by a racing run counts as capped;
 2. **sent**, and its outcome committed with its audit record (:mod:`.send`).
 
+:func:`reminder_steps` never commits: it yields after each of those steps, and its caller (the
+task, the CLI) runs each step in a unit of work of its own (``portal.core.uow.unit_per_step``).
+
 A crash between 1 and 2 leaves a ``pending`` row: that message is never retried, because it
 may have left (at most once, as the issue demands). ``dry_run`` plans and counts only:
 nothing is written.
@@ -66,6 +69,7 @@ class RunReport:
     skipped_no_contact: int = 0
     stopped: int = 0
     debtors: int = 0
+    batches: int = 0
     outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def count(self, outcome: Outcome) -> None:
@@ -294,25 +298,29 @@ def _reserve(
     return message, reminder_link_url(token)
 
 
-def run_reminders(
+def reminder_steps(
     session: DbSession,
     at: datetime,
+    report: RunReport,
     *,
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
-    commit: Callable[[], None] | None = None,
     now: Callable[[], datetime] | None = None,
-    progress: Callable[[RunReport], None] | None = None,
-) -> RunReport:
-    """Plan, reserve and send what is due at ``at`` (an aware datetime); see the module doc."""
+) -> Iterator[RunReport]:
+    """Plan, reserve and send what is due at ``at`` (an aware datetime), counting in
+    ``report``; see the module doc.
+
+    Yields ``report`` after each step that must be committed before the next one: a batch's
+    reservations (before anything leaves), then each message's outcome, and at the end of
+    every batch (``report.batches`` counts them). A dry run writes nothing: iterate it
+    without committing, then roll back.
+    """
     if at.tzinfo is None:
         raise ValueError("the instant must carry a time zone")
-    commit = commit or session.commit
     clock = now or (lambda: at)
-    report = RunReport()
     versions = active_versions(session)
     if not versions:
-        return report
+        return
     rulers = {cid: ruler_of(v) for cid, v in versions.items()}
     creditors = {
         c.id: c for c in session.scalars(sa.select(Creditor).where(Creditor.id.in_(versions)))
@@ -338,14 +346,13 @@ def run_reminders(
                 report.count(Outcome.CAP)
             else:
                 reserved.append(made)
-        if not dry_run:
-            commit()  # the reservations are durable before anything leaves
-            for message, url in reserved:
-                if send_reserved(session, message, url, actor=REGUA, now=clock()):
-                    report.sent += 1
-                else:
-                    report.failed += 1
-                commit()
-        if progress is not None:
-            progress(report)
-    return report
+        if reserved:
+            yield report  # the reservations are durable before anything leaves
+        for message, url in reserved:
+            if send_reserved(session, message, url, actor=REGUA, now=clock()):
+                report.sent += 1
+            else:
+                report.failed += 1
+            yield report  # each outcome with its audit record
+        report.batches += 1
+        yield report

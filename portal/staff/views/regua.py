@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from portal.auth.decorators import staff_required
+from portal.core.uow import unit_of_work
 from portal.domain.errors import Message
 from portal.domain.regua import Phase, Step, StepText, structure_problems
 from portal.domain.regua_copy import Channel, check_copy
@@ -107,10 +108,9 @@ def _settings_form(latest: ReguaVersion | None) -> SettingsForm:
 def _publish(creditor: Creditor, draft: Draft) -> ReguaVersion | list[str]:
     """Publish, or the reasons it was refused (as text, step by step)."""
     try:
-        row = publish_ruler(db.session, creditor, draft, actor=request_actor())
-        db.session.commit()
+        with unit_of_work(db.session):
+            row = publish_ruler(db.session, creditor, draft, actor=request_actor())
     except RulerRefused as refused:
-        db.session.rollback()
         return [
             _("Passo %(n)s: %(why)s", n=p.position, why=domain_message(p.message))
             if p.position
@@ -118,7 +118,6 @@ def _publish(creditor: Creditor, draft: Draft) -> ReguaVersion | list[str]:
             for p in refused.problems
         ]
     except IntegrityError:
-        db.session.rollback()
         return [_("Outra pessoa publicou uma versão agora há pouco. Confira e salve de novo.")]
     return row
 

@@ -9,6 +9,7 @@ from portal.auth.decorators import staff_required
 from portal.core.audit import record_event
 from portal.core.clock import today_br
 from portal.core.csv_br import write_csv
+from portal.core.uow import unit_of_work
 from portal.extensions import db
 from portal.http import request_actor
 from portal.services.backoffice import creditors_in_scope
@@ -33,18 +34,18 @@ def regua_funnel_csv() -> Response:
         str(STAGE_LABELS[s]) for s in STAGES
     ]
     body = write_csv(header, funnel_rows_for_csv(funnel))
-    record_event(
-        db.session,
-        request_actor(),
-        "kpi.exported",
-        creditor_id=creditor.id,
-        details={
-            "report": "regua",
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-        },
-    )
-    db.session.commit()
+    with unit_of_work(db.session):
+        record_event(
+            db.session,
+            request_actor(),
+            "kpi.exported",
+            creditor_id=creditor.id,
+            details={
+                "report": "regua",
+                "start": period.start.isoformat(),
+                "end": period.end.isoformat(),
+            },
+        )
     filename = f"regua-{creditor.id}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     return Response(
         body,

@@ -316,8 +316,8 @@ def test_a_ready_document_is_never_rendered_again(app: Flask, counting: Counting
 
     render_task.apply(kwargs={"document_id": document.id})
     with app.app_context():
-        again = documents.render_document(db.session, document.id)
-        assert again is not None and again.status == DocumentStatus.READY
+        assert documents.prepare_render(db.session, document.id) is None, "nothing to render"
+        db.session.rollback()
     assert counting.calls == 1
     after = _stored(document.id)
     assert (after.content, after.rendered_at) == (content, rendered_at)
@@ -557,31 +557,39 @@ def test_the_authentication_reads_as_words(app: Flask) -> None:
         assert auth_method_words("") == "—"
 
 
-def test_the_read_transaction_ends_before_the_slow_rendering(
+def test_no_transaction_is_open_during_the_slow_rendering(
+    use_renderer: Callable[[object], object],
+) -> None:
+    """The task's units of work surround the database steps only: on SQLite an open writer
+    would make every other request wait for WeasyPrint."""
+
+    open_transactions: list[bool] = []
+
+    class Watching(CountingRenderer):
+        def render(self, html: str) -> bytes:
+            # The task's own session (its app context's), as the renderer is called.
+            open_transactions.append(db.session().in_transaction())
+            return super().render(html)
+
+    use_renderer(Watching())
+    document = queue_document(db.session, create_agreement(), DocumentKind.TERMS)
+    db.session.commit()  # the task renders it after the commit
+    assert open_transactions == [False]
+    assert _stored(document.id).status == DocumentStatus.READY
+
+
+def test_a_failure_after_another_worker_stored_the_pdf_is_not_retried(
     app: Flask, counting: CountingRenderer
 ) -> None:
-    """SQLite cannot turn a stale read into a write: the task releases before rendering."""
-    agreement = create_agreement()
-    document = queue_document(db.session, agreement, DocumentKind.TERMS)
-    db.session.commit()  # its own task renders it once; make it pending again to render here
-    document_id = document.id
-    db.session.execute(
-        sa.update(Document).where(Document.id == document_id).values(status="pending")
-    )
-    db.session.commit()
-    order: list[str] = []
-    calls_before = counting.calls
-
-    def release() -> None:
-        order.append(f"release after {counting.calls - calls_before} renders")
-        db.session.rollback()
-
+    document = queue_document(db.session, create_agreement(), DocumentKind.TERMS)
+    db.session.commit()  # rendered and stored by its task
+    job = documents.RenderJob(document.id, document.kind, "<p>x</p>", now_utc())
     with app.app_context():
-        documents.render_document(db.session, document_id, release=release)
+        failure = documents.count_failed_render(db.session, job)
         db.session.commit()
-        assert db.session.get_one(Document, document_id).status == DocumentStatus.READY
-    assert order == ["release after 0 renders"]
-    assert counting.calls == calls_before + 1
+    assert failure.final
+    stored = _stored(document.id)
+    assert (stored.status, stored.attempts) == (DocumentStatus.READY, 0)
 
 
 def test_stale_pending_documents_are_requeued(app: Flask) -> None:

@@ -13,6 +13,7 @@ from flask import Flask
 
 from portal.core.clock import now_utc
 from portal.core.context import Actor
+from portal.core.uow import unit_per_step
 from portal.extensions import db
 from portal.models import (
     ActorType,
@@ -28,8 +29,8 @@ from portal.models import (
 from portal.services.integration import (
     abandon_import,
     failure_message,
+    import_steps,
     queue_import,
-    run_import,
     safe_file_name,
 )
 from tests.factories import create_creditor, create_debtor, create_pending_item, next_cpf
@@ -50,24 +51,18 @@ def run(
     content: bytes,
     *,
     progress: Callable[[ImportJob], None] | None = None,
-    commits: list[int] | None = None,
     **options: Any,
 ) -> ImportJob:
-    """Queue and run an import as the CLI does (own app context, commit per batch)."""
+    """Queue and run an import as the CLI does (own app context, a unit of work per step)."""
     with app.app_context():
         job = queue_import(
             db.session, creditor_id=creditor_id, content=content, file_name="a.csv", actor=CLI
         )
         db.session.commit()
-
-        def commit() -> None:
-            if commits is not None:
-                commits.append(1)
-            db.session.commit()
-
-        done = run_import(
-            db.session, job.id, commit=commit, progress=progress, today=TODAY, **options
-        )
+        done = None
+        for done in unit_per_step(import_steps(db.session, job.id, today=TODAY, **options)):
+            if progress is not None:
+                progress(done)
         assert done is not None
         job_id = done.id
     db.session.expire_all()
@@ -182,25 +177,51 @@ def test_corrections_count_as_updated(app: Flask, creditor: Creditor) -> None:
 
 def test_batches_commit_and_report_progress(app: Flask, creditor: Creditor) -> None:
     lines = [f"{next_cpf()};Pessoa {n};;;R-{n};Fatura;1,00;01/05/2025\n" for n in range(5)]
-    seen: list[tuple[str, int, int]] = []
-    commits: list[int] = []
+    seen: list[tuple[bool, str, int, int]] = []
     job = run(
         app,
         creditor.id,
         (HEADER + "".join(lines)).encode(),
         batch_size=2,
-        commits=commits,
-        progress=lambda j: seen.append((j.status, j.processed_rows, j.total_rows)),
+        # Whether a transaction is open, read first: each step reaches us committed.
+        progress=lambda j: seen.append(
+            (db.session().in_transaction(), j.status, j.processed_rows, j.total_rows)
+        ),
     )
     assert seen == [
-        ("running", 0, 5),
-        ("running", 2, 5),
-        ("running", 4, 5),
-        ("running", 5, 5),
-        ("done", 5, 5),
+        (False, "running", 0, 5),  # claimed, rows counted
+        (False, "running", 2, 5),  # one step per batch
+        (False, "running", 4, 5),
+        (False, "running", 5, 5),
+        (False, "done", 5, 5),
     ]
-    assert len(commits) == 6  # claim, total, three batches, finish
     assert job.created_rows == 5
+
+
+def test_a_failing_batch_rolls_back_alone(
+    app: Flask, creditor: Creditor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batches before the error stay committed; the failing one leaves nothing."""
+    from portal.services.integration import csv_import
+
+    lines = [f"{next_cpf()};Pessoa {n};;;F-{n};Fatura;1,00;01/05/2025\n" for n in range(5)]
+    original, calls = csv_import.import_batch, []
+
+    def second_batch_breaks(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        result = original(*args, **kwargs)
+        if len(calls) == 2:
+            raise RuntimeError("the worker dies mid-batch")
+        return result
+
+    monkeypatch.setattr(csv_import, "import_batch", second_batch_breaks)
+    with pytest.raises(RuntimeError, match="mid-batch"):
+        run(app, creditor.id, (HEADER + "".join(lines)).encode(), batch_size=2)
+    db.session.expire_all()
+    job = db.session.scalars(sa.select(ImportJob)).one()
+    assert (job.status, job.processed_rows, job.created_rows) == ("running", 2, 2)
+    references = db.session.scalars(sa.select(PendingItem.external_reference)).all()
+    assert sorted(references) == ["F-0", "F-1"]
 
 
 def test_one_debtor_over_several_batches_is_merged_and_stable(
@@ -264,22 +285,22 @@ def test_an_unreadable_file_fails_the_job(app: Flask, creditor: Creditor) -> Non
 def test_a_job_runs_once_unless_abandoned(app: Flask, creditor: Creditor) -> None:
     job = run(app, creditor.id, fixture("utf8_bom.csv"))
     with app.app_context():
-        assert run_import(db.session, job.id, commit=db.session.commit) is None
+        assert list(unit_per_step(import_steps(db.session, job.id))) == []
         queued = queue_import(
             db.session, creditor_id=creditor.id, content=b"x", file_name="b.csv", actor=CLI
         )
         queued.status = ImportStatus.RUNNING.value
         db.session.commit()
         queued_id = queued.id
-        assert run_import(db.session, queued_id, commit=db.session.commit) is None, "busy"
+        assert list(unit_per_step(import_steps(db.session, queued_id))) == [], "busy"
         db.session.execute(
             sa.update(ImportJob)
             .where(ImportJob.id == queued_id)
             .values(updated_at=now_utc() - timedelta(minutes=11))
         )
         db.session.commit()
-        stale = run_import(db.session, queued_id, commit=db.session.commit)
-        assert stale is not None and stale.status == ImportStatus.FAILED
+        [stale] = unit_per_step(import_steps(db.session, queued_id))
+        assert stale.status == ImportStatus.FAILED
         abandon_import(db.session, queued_id)  # already finished: nothing changes
         crashed = queue_import(
             db.session, creditor_id=creditor.id, content=b"x", file_name="c.csv", actor=CLI
@@ -307,7 +328,8 @@ def test_staff_jobs_act_as_the_staff_member(app: Flask, creditor: Creditor) -> N
         )
         db.session.commit()
         assert job.origin == "staff"
-        run_import(db.session, job.id, commit=db.session.commit)
+        for _step in unit_per_step(import_steps(db.session, job.id)):
+            pass
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action != "staff.created"))
     assert {(e.action, e.actor_type, e.actor_id) for e in events} == {
         ("import.queued", "staff", str(staff.id)),
@@ -357,7 +379,7 @@ def test_the_task_runs_a_job_and_fails_it_on_a_crash(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(tasks, "run_import", explode)
+    monkeypatch.setattr(tasks, "import_steps", explode)
     with app.app_context():
         job = queue_import(
             db.session, creditor_id=creditor.id, content=b"x", file_name="c.csv", actor=CLI

@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from flask import Flask
 
 from portal.core.context import Actor
+from portal.core.uow import unit_per_step
 from portal.demo.data import cpf_from_base
 from portal.extensions import db
 from portal.models import ActorType, ImportJob, PendingItem
-from portal.services.integration import queue_import, run_import
+from portal.services.integration import import_steps, queue_import
 from tests.factories import create_creditor
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -70,7 +71,9 @@ def _import(app: Flask, creditor_id: int, content: bytes) -> tuple[float, dict[s
         db.session.commit()
         job_id = job.id
         started = time.perf_counter()
-        done = run_import(db.session, job_id, commit=db.session.commit)
+        done = None
+        for step in unit_per_step(import_steps(db.session, job_id)):
+            done = step  # a unit of work per batch, as the CLI and the task run it
         elapsed = time.perf_counter() - started
         assert isinstance(done, ImportJob)
         counts = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -15,11 +15,12 @@ from flask import Flask
 from portal.adapters.email.outbox import OutboxEmailSender, list_outbox
 from portal.adapters.messaging.provider import OutboxTextProvider
 from portal.core.context import SYSTEM
+from portal.core.uow import unit_per_step
 from portal.extensions import db
 from portal.models import Creditor, PendingItem, ReguaVersion
 from portal.services.regua.demo import demo_steps
 from portal.services.regua.rulers import Draft, publish_ruler
-from portal.services.regua.run import RunReport, run_reminders
+from portal.services.regua.run import RunReport, reminder_steps
 from tests.factories import create_creditor, create_debtor, create_pending_item
 
 SP = ZoneInfo("America/Sao_Paulo")
@@ -67,6 +68,25 @@ def item_due(creditor: Creditor, due: date, **kw: Any) -> PendingItem:
     values: dict[str, Any] = {"creditor": creditor, "original_due_date": due}
     values.update(kw)
     return create_pending_item(**values)
+
+
+def run_reminders(
+    session: Any,
+    moment: datetime,
+    *,
+    progress: Callable[[RunReport], None] | None = None,
+    **kw: Any,
+) -> RunReport:
+    """The job as its task runs it: a unit of work per step (a dry run commits nothing);
+    ``progress`` sees the report after every batch."""
+    report = RunReport()
+    steps = reminder_steps(session, moment, report, **kw)
+    batches = 0
+    for _step in steps if kw.get("dry_run") else unit_per_step(steps, session):
+        if progress is not None and report.batches > batches:
+            batches = report.batches
+            progress(report)
+    return report
 
 
 def run(moment: datetime, **kw: Any) -> RunReport:

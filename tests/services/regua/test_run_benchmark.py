@@ -21,9 +21,9 @@ from flask import Flask
 from portal.demo.data import cpf_from_base
 from portal.extensions import db
 from portal.models import CreditorDebtor, Debtor, PendingItem
-from portal.services.regua.run import RunReport, run_reminders
+from portal.services.regua.run import RunReport
 
-from .conftest import MONDAY, at, company
+from .conftest import MONDAY, at, company, run_reminders
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 ITEMS = int(os.environ.get("REGUA_BENCH_ITEMS", "200000"))

@@ -15,10 +15,10 @@ from portal.adapters.email.outbox import OutboxEmailSender, list_outbox
 from portal.adapters.messaging.provider import OutboxTextProvider
 from portal.extensions import db
 from portal.models import ReminderMessage
-from portal.services.regua.run import RunReport, run_reminders
+from portal.services.regua.run import RunReport
 from tests.factories import create_debtor
 
-from .conftest import MONDAY, at, company, item_due
+from .conftest import MONDAY, at, company, item_due, run_reminders
 
 pytestmark = pytest.mark.postgres
 DEBTORS = 12
