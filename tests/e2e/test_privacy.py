@@ -2,7 +2,8 @@
 for one company and downloads the JSON export of what the portal holds, each behind a fresh
 code; the downloaded file parses and says SMS is off. Then a correction request reaches the
 back-office queue with its 15-day deadline, staff conclude it, and the debtor reads the
-answer. Every page passes axe at 360 px.
+answer; last, switching e-mail off makes the régua's plan skip the e-mail it had for her.
+Every page passes axe at 360 px.
 
 The test runs its own server: the opt-out must not change what other journeys see.
 """
@@ -12,12 +13,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
 
+from portal.core.clock import BRASILIA, today_br
+from portal.domain.calendar import anbima_calendar
 from tests.e2e.conftest import (
     check_page,
     download,
@@ -40,6 +44,9 @@ PASSWORD = "uma-senha-longa-de-teste-2026"
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     env = make_server_env(Path(tmp_path_factory.mktemp("e2e-privacy")))
+    # Four acts with a fresh code each, for one person, within minutes (the default allows
+    # three per 15 minutes, which the debtor would meet here only because a test is quick).
+    env["RATELIMIT_CODE_REQUEST"] = "10 per 15 minutes"
     with running_server(env):
         yield env
 
@@ -158,7 +165,39 @@ def test_opt_out_of_sms_then_download_and_parse_the_export(
     page.goto(privacy_url)
     assert "Atualizamos o seu celular. Obrigado!" in page.locator("main").inner_text()
     check_page(page)
+
+    # The opt-out stops a message: at a business-day 10:00 the régua plans an e-mail to Maria
+    # from this company; once e-mail is off here, the same plan skips it for the opt-out.
+    at = _last_business_instant().isoformat()
+    planned = _dry_run(env, at)
+    page.get_by_role("link", name="Escolher como receber mensagens").click()
+    page.wait_for_url("**/mensagens")
+    before = len(outbox_texts(env))
+    page.get_by_role("button", name="1. Receber o código").click()
+    page.get_by_label("Código de 6 dígitos").wait_for()
+    code = wait_for_code(lambda: outbox_texts(env), before)
+    page.get_by_label("Lembretes por e-mail").uncheck()
+    page.get_by_label("Código de 6 dígitos").fill(code)
+    page.get_by_role("button", name="2. Salvar").click()
+    page.wait_for_url(privacy_url)
+    assert "Preferências salvas" in page.locator("main").inner_text()
+    check_page(page)
+    after = _dry_run(env, at)
+    assert after["skipped_opt_out"] == planned["skipped_opt_out"] + 1, (planned, after)
     context.close()
+
+
+def _last_business_instant() -> datetime:
+    day = today_br()
+    while not anbima_calendar().is_business_day(day):
+        day -= timedelta(days=1)
+    return datetime.combine(day, time(10), BRASILIA)
+
+
+def _dry_run(env: dict[str, str], at: str) -> dict[str, int]:
+    """The régua's plan at ``at`` (nothing sent or saved): its counts by name."""
+    output = flask_cli(env, "reminders", "run", "--at", at, "--dry-run")
+    return {name: int(n) for name, n in re.findall(r"(\w+)=(\d+)", output)}
 
 
 def _staff_sign_in(page: Any, env: dict[str, str]) -> None:
