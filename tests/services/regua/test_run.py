@@ -299,17 +299,18 @@ def test_a_debtors_dispute_stops_the_regua_until_rejected() -> None:
 
 def test_a_dispute_between_reservation_and_send_stops_the_message(ctx: Path) -> None:
     from portal.core.context import Actor
+    from portal.core.uow import unit_per_step
     from portal.domain.disputes import DisputeReason
     from portal.models import ActorType
     from portal.services.disputes import open_dispute
+    from portal.services.regua.run import RunReport, reminder_steps
 
     creditor, _ = company()
     item = item_due(creditor, DUE)
-    commits = []
-
-    def commit() -> None:
-        db.session.commit()
-        if not commits:  # right after the reservation is durable, the debtor disputes
+    report = RunReport()
+    disputed = False
+    for _step in unit_per_step(reminder_steps(db.session, at(MONDAY, 10), report), db.session):
+        if not disputed:  # the reservation is committed: right now, the debtor disputes
             open_dispute(
                 db.session,
                 db.session.get_one(type(item), item.id),
@@ -321,9 +322,7 @@ def test_a_dispute_between_reservation_and_send_stops_the_message(ctx: Path) -> 
                 today=MONDAY,
             )
             db.session.commit()
-        commits.append(1)
-
-    report = run(at(MONDAY, 10), commit=commit)
+            disputed = True
     assert (report.sent, report.failed) == (0, 1)
     [message] = messages()
     assert message.status == MessageStatus.FAILED
