@@ -41,8 +41,8 @@ demo: seed ## install, migrate, seed, then serve on $(HOST):$(PORT)
 test: install ## run the whole suite (SQLite; browser tests skip without Chromium)
 	@$(PY) -m pytest -q
 
-test-postgres: install ## run the suite on a fresh PostgreSQL database ($$PG_TEST_URL)
-	@TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -m 'not e2e'
+test-postgres: install ## run the suite on a fresh PostgreSQL database ($$PG_TEST_URL; benchmarks: make bench)
+	@TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -m 'not e2e and not slow'
 
 e2e: install ## only the browser journeys (headless Chromium)
 	@$(PY) -m pytest -q tests/e2e
@@ -72,9 +72,10 @@ wrk: # the load generator of `make bench` (Debian package)
 
 bench: install wrk ## pages and bulk work against a bare Flask app, one run (docs/performance.md)
 	@$(PY) -m bench.run
-	@echo "régua: planning a large portfolio on PostgreSQL ($(PG_TEST_URL))"
+	@echo "régua and CSV import: a large portfolio on PostgreSQL ($(PG_TEST_URL))"
 	@TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -s -p no:cacheprovider \
-		tests/services/regua/test_run_benchmark.py
+		tests/services/regua/test_run_benchmark.py \
+		tests/services/integration/test_csv_import_benchmark.py
 
 haproxy: # the load balancer of the local cluster (Debian package)
 	@command -v haproxy >/dev/null 2>&1 || { apt-get install -y -qq haproxy >/dev/null 2>&1 \
