@@ -186,3 +186,15 @@ def test_cpf_check_digits_are_verified_with_a_code(company: Company) -> None:
     assert body["errors"][0]["message_pt"] == "CPF ou CNPJ inválido"
     accepted = company.post("/api/v1/debtors", json={"document": "111.444.777-35", "name": "Ana"})
     assert accepted.status_code == 201
+
+
+def test_the_schema_names_every_event_the_portal_emits_and_no_other() -> None:
+    """``EventType`` (what the OpenAPI document offers to subscribe to) is a static Literal for
+    the type checker, ``EVENT_TYPES`` what the integration context emits: one list, twice."""
+    from typing import get_args
+
+    from portal.api.types import EventType
+    from portal.services.integration.events import EVENT_TYPES
+
+    assert set(get_args(EventType)) == EVENT_TYPES
+    assert len(get_args(EventType)) == len(EVENT_TYPES)
