@@ -7,11 +7,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.core.clock import now_utc, today_br
-from portal.core.uow import unit_of_work
+from portal.core.uow import unit_of_work, unit_per_step
 from portal.extensions import db
 from portal.services.integration import webhooks
 from portal.services.negotiation import run_due_transitions
 from portal.services.payments import expire_attempts, reconcile
+from portal.services.payments.recurring_charges import pix_automatico_steps
 
 
 @click.group("jobs")
@@ -50,6 +51,31 @@ def reconcile_command() -> None:
         f"{expired} tentativas vencidas; {counts['events']} eventos não entregues e "
         f"{counts['checked']} pagamentos em aberto conferidos; {counts['applied']} "
         "atualizações aplicadas."
+    )
+
+
+@jobs_group.command("pix-automatico")
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Evaluate as of this date (default: today in Brasília).",
+)
+@with_appcontext
+def pix_automatico_command(on: object) -> None:
+    """Pix Automático: send the charges due in their window and apply what was collected."""
+    today = on.date() if on is not None else today_br()  # type: ignore[attr-defined]
+    done = [
+        action
+        for step in unit_per_step(pix_automatico_steps(db.session, today, now_utc()))
+        for action in step
+    ]
+    created = done.count("charge_created")
+    collected = sum(action.startswith("collected_") for action in done)
+    failed = sum(action in ("charge_retry", "charge_failed") for action in done)
+    click.echo(
+        f"Pix Automático: {created} cobranças enviadas, {collected} recebidas, {failed} falharam."
     )
 
 

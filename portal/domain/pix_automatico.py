@@ -119,7 +119,7 @@ class DueInstallment:
     number: int
     due_date: date
     open_cents: int
-    has_charge: bool  # a cobr already exists for it (any outcome but ENDED)
+    has_charge: bool  # a cobr was already sent for it under this authorisation
 
 
 def to_charge(installments: Iterable[DueInstallment], today: date) -> list[DueInstallment]:
