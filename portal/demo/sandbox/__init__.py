@@ -62,4 +62,6 @@ def checkout(ref: str) -> Response | str:
     )
 
 
-from portal.demo.sandbox import recurring as _recurring  # noqa: E402, F401  (registers its route)
+from portal.demo.sandbox.recurring import register_recurring  # noqa: E402
+
+register_recurring(bp)  # Pix Automático: the payer's bank approving

@@ -5,19 +5,27 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, redirect, url_for
+from flask import Blueprint, abort, redirect, url_for
 from werkzeug.wrappers import Response
 
 from portal.core.clock import now_utc
+from portal.core.context import Actor
 from portal.core.uow import unit_of_work
-from portal.demo.sandbox import ACTOR, bp
 from portal.extensions import db
-from portal.models import PixRecurrence
+from portal.models import ActorType, PixRecurrence
 from portal.services.payments import provider
 from portal.services.payments.recurring import apply_recurrence_report
 
+ACTOR = Actor(ActorType.PROVIDER, "sandbox")
 
-@bp.post("/rec/<ref>/aprovar")
+
+def register_recurring(bp: Blueprint) -> None:
+    """Add the stand-in's route to the sandbox blueprint."""
+    bp.add_url_rule(
+        "/rec/<ref>/aprovar", "approve_recurrence", approve_recurrence, methods=["POST"]
+    )
+
+
 def approve_recurrence(ref: str) -> Response:
     recurrence = db.session.scalar(
         sa.select(PixRecurrence).where(PixRecurrence.provider_ref == ref)
