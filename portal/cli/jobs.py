@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from portal.core.after_commit import wait_for_background_tasks
 from portal.core.clock import now_utc, today_br
 from portal.core.uow import unit_of_work, unit_per_step
-from portal.extensions import db
+from portal.extensions import celery, db
 from portal.services.integration import webhooks
 from portal.services.negotiation import run_due_transitions
 from portal.services.payments import expire_attempts, reconcile
@@ -66,11 +69,18 @@ def reconcile_command() -> None:
 def pix_automatico_command(on: object) -> None:
     """Pix Automático: send the charges due in their window and apply what was collected."""
     today = on.date() if on is not None else today_br()  # type: ignore[attr-defined]
-    done = [
-        action
-        for step in unit_per_step(pix_automatico_steps(db.session, today, now_utc()))
-        for action in step
-    ]
+    # Embedded default (eager Celery): a task queued outside a request runs inside the commit
+    # hook, where the session cannot be used, and a receipt would never render. Run the job as
+    # a request would (tasks on the background thread) and wait for them before exiting.
+    eager = celery.conf.task_always_eager
+    with current_app.test_request_context() if eager else nullcontext():
+        done = [
+            action
+            for step in unit_per_step(pix_automatico_steps(db.session, today, now_utc()))
+            for action in step
+        ]
+    if eager:
+        wait_for_background_tasks(timeout=120)
     created = done.count("charge_created")
     collected = sum(action.startswith("collected_") for action in done)
     failed = sum(action in ("charge_retry", "charge_failed") for action in done)
