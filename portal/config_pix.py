@@ -74,6 +74,25 @@ def _networks(env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+_ACCOUNT = re.compile(r"(CORRENTE|POUPANCA|PAGAMENTO):([0-9]{1,4}):([0-9A-Za-z-]{1,20})")
+
+
+def _account(env: Mapping[str, str]) -> dict[str, str] | None:
+    """``PIX_API_RECEIVER_ACCOUNT`` (optional, for Pix Automático's ``cobr``): the company's
+    account at the PSP as ``TIPO:agencia:conta``, e.g. ``CORRENTE:0001:123456-7``."""
+    raw = env.get("PIX_API_RECEIVER_ACCOUNT", "").strip()
+    if not raw:
+        return None
+    found = _ACCOUNT.fullmatch(raw)
+    if found is None:
+        raise PixConfigError(
+            "PIX_API_RECEIVER_ACCOUNT must be TIPO:agencia:conta (TIPO CORRENTE, POUPANCA or "
+            "PAGAMENTO), e.g. CORRENTE:0001:123456-7"
+        )
+    kind, branch, account = found.groups()
+    return {"tipoConta": kind, "agencia": branch, "conta": account}
+
+
 def pix_api_settings(
     env: Mapping[str, str], mode: str, error: type[Exception] = PixConfigError
 ) -> dict[str, Any]:
@@ -114,6 +133,7 @@ def _settings(env: Mapping[str, str], mode: str) -> dict[str, Any]:
             "the Pix webhook must be authenticated beyond the proxy's mutual TLS"
         )
     return {
+        "PIX_API_RECEIVER_ACCOUNT": _account(env),
         "PIX_API_BASE_URL": base_url,
         "PIX_API_TOKEN_URL": token_url,
         "PIX_API_CLIENT_ID": client_id,

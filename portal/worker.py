@@ -49,6 +49,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "portal.payments_maintenance",
         "schedule": crontab(minute="*/15"),  # expiry and reconciliation (C7)
     },
+    "pix-automatico": {
+        "task": "portal.pix_automatico",
+        "schedule": crontab(minute=35),  # hourly; charges 2-10 days ahead, idempotent
+    },
     "reminders-run": {
         "task": "portal.reminders_run",
         "schedule": crontab(minute="*/15"),  # the régua; quiet hours and caps per debtor

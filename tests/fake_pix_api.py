@@ -73,6 +73,12 @@ class FakePixApi:
     delay_seconds: float = 0.0
     reject_next: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Pix Automático (tests/fake_pix_api_rec.py): locations, recurrences, recurring charges.
+    locrecs: list[int] = field(default_factory=list)
+    recs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cobrs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    allow_past_cobr: bool = False
+    today: Any = date.today
 
     # ------------------------------------------------------------------ drivers
 
@@ -170,6 +176,10 @@ class FakePixApi:
             return status, _problem(status, "ServicoIndisponivel", "Serviço indisponível")
         parts = path.strip("/").split("/")
         with self.lock:
+            if parts[0] in ("locrec", "rec", "cobr"):
+                from tests import fake_pix_api_rec
+
+                return fake_pix_api_rec.handle(self, method, parts, body)
             if parts[0] in ("cob", "cobv") and len(parts) == 2:
                 return self._charge(method, parts[0], parts[1], body)
             if parts == ["pix"] and method == "GET":

@@ -7,6 +7,9 @@ carry the secret of ``PIX_API_WEBHOOK_SECRET`` in its path and/or come from an a
 ``PIX_API_WEBHOOK_ALLOWED_IPS`` (production requires at least one; both are checked when both
 are set). Anything else gets 404 (wrong or missing secret) or 403 (address), and changes nothing.
 
+Pix Automático's ``{"recs": [...]}`` and ``{"cobsr": [...]}`` (register the same URL with
+``PUT /webhookrec`` and ``PUT /webhookcobr``) go to ``pix_recurring.py``.
+
 The PSP posts ``{"pix": [...]}`` to ``<registered webhookUrl>/pix``: register
 ``https://<portal>/callbacks/pix/<secret>`` and both that and ``…/<secret>/pix`` are served.
 Each ``pix`` entry (and each devolução in a final status) is applied exactly once through
@@ -68,14 +71,26 @@ def pix_webhook_by_address() -> Response | tuple[Response, int]:
 
 @bp.post("/pix/<secret>")
 @bp.post("/pix/<secret>/pix")
+@bp.post("/pix/<secret>/rec")
+@bp.post("/pix/<secret>/cobr")
 @csrf.exempt
 def pix_webhook(secret: str) -> Response | tuple[Response, int]:
     return _receive(secret)
 
 
+def _recurring(raw: bytes) -> Response | tuple[Response, int] | None:
+    """A Pix Automático notification (``webhookrec``/``webhookcobr``), else ``None``."""
+    from portal.callbacks.pix_recurring import receive_recurring
+
+    return receive_recurring(raw)
+
+
 def _receive(secret: str | None) -> Response | tuple[Response, int]:
     """Authenticate, then apply every Pix of the notification exactly once."""
     pix_provider = _authenticated(secret)
+    recurring = _recurring(request.get_data(cache=True))
+    if recurring is not None:
+        return recurring
     try:
         events = pix_provider.parse_webhook_batch(request.get_data(cache=False))
     except InvalidSignature as exc:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from portal.core.after_commit import wait_for_background_tasks
 from portal.core.clock import now_utc, today_br
-from portal.core.uow import unit_of_work
-from portal.extensions import db
+from portal.core.uow import unit_of_work, unit_per_step
+from portal.extensions import celery, db
 from portal.services.integration import webhooks
 from portal.services.negotiation import run_due_transitions
 from portal.services.payments import expire_attempts, reconcile
+from portal.services.payments.recurring_charges import pix_automatico_steps
 
 
 @click.group("jobs")
@@ -50,6 +54,38 @@ def reconcile_command() -> None:
         f"{expired} tentativas vencidas; {counts['events']} eventos não entregues e "
         f"{counts['checked']} pagamentos em aberto conferidos; {counts['applied']} "
         "atualizações aplicadas."
+    )
+
+
+@jobs_group.command("pix-automatico")
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Evaluate as of this date (default: today in Brasília).",
+)
+@with_appcontext
+def pix_automatico_command(on: object) -> None:
+    """Pix Automático: send the charges due in their window and apply what was collected."""
+    today = on.date() if on is not None else today_br()  # type: ignore[attr-defined]
+    # Embedded default (eager Celery): a task queued outside a request runs inside the commit
+    # hook, where the session cannot be used, and a receipt would never render. Run the job as
+    # a request would (tasks on the background thread) and wait for them before exiting.
+    eager = celery.conf.task_always_eager
+    with current_app.test_request_context() if eager else nullcontext():
+        done = [
+            action
+            for step in unit_per_step(pix_automatico_steps(db.session, today, now_utc()))
+            for action in step
+        ]
+    if eager:
+        wait_for_background_tasks(timeout=120)
+    created = done.count("charge_created")
+    collected = sum(action.startswith("collected_") for action in done)
+    failed = sum(action in ("charge_retry", "charge_failed") for action in done)
+    click.echo(
+        f"Pix Automático: {created} cobranças enviadas, {collected} recebidas, {failed} falharam."
     )
 
 

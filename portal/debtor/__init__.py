@@ -9,6 +9,7 @@ from portal.debtor.views import (  # noqa: F401  (registers the routes)
     early_payment,
     home,
     payments,
+    pix_automatico,
     privacy,
     simulation,
     step_up,

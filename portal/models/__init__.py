@@ -44,6 +44,7 @@ from portal.models.payment import (
     SandboxCharge,
 )
 from portal.models.pending_item import ItemStatus, PendingItem
+from portal.models.pix_automatico import PixRecurrence, RecurringCharge
 from portal.models.policy import ImmutablePolicyError, PolicyVersion
 from portal.models.privacy import (
     DataRequest,
@@ -118,8 +119,10 @@ __all__ = [
     "PaymentKind",
     "PendingItem",
     "PendingTask",
+    "PixRecurrence",
     "PolicyVersion",
     "ProviderEventRecord",
+    "RecurringCharge",
     "ReguaStep",
     "ReguaVersion",
     "ReminderMessage",

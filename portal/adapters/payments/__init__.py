@@ -37,7 +37,7 @@ def build_provider(app: Flask) -> PaymentProvider:
             scopes=config["PIX_API_SCOPES"],
             timeout=(5, 20),
         )
-        return PixApiProvider(client)
+        return PixApiProvider(client, receiver_account=config.get("PIX_API_RECEIVER_ACCOUNT"))
     if config["PORTAL_ENV"] == "production":
         raise ValueError("the sandbox payment provider cannot be used in production")
     from portal.adapters.payments.sandbox import SandboxProvider

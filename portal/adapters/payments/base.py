@@ -3,7 +3,8 @@
 Three implementations: Stripe, the Banco Central's standard API Pix of any bank or payment
 institution (``pix_api``: also charges with a due date, :class:`DueDateCharges`), and a sandbox
 (the embedded default: a real, scannable static Pix BR Code and a stand-in for the hosted card
-page). Providers speak in
+page). Pix Automático (:class:`RecurringCharges`) comes from ``pix_api`` and the sandbox.
+Providers speak in
 our own terms: :class:`ProviderPayment` with a :class:`PaymentStatus` from the domain.
 """
 
@@ -155,3 +156,75 @@ class PaymentProvider(Protocol):
 
     def undelivered_events(self, since: datetime) -> list[ProviderEvent]:
         """Events the provider failed to deliver to us since ``since`` (reconciliation)."""
+
+
+@dataclass(frozen=True)
+class RecurrenceTerms:
+    """What the payer authorises (API Pix ``rec``): the company's charges for one agreement,
+    monthly from ``first_due`` to ``last_due``, each at most ``max_amount_cents``."""
+
+    contract: str  # up to 35 characters: our agreement reference
+    purpose: str  # up to 35 characters, shown by her bank ("Acordo 123 - Credora")
+    payer: Payer
+    first_due: date
+    last_due: date
+    retry_policy: str  # domain.pix_automatico.RetryPolicy value
+    max_amount_cents: int | None = None
+
+
+@dataclass(frozen=True)
+class ProviderRecurrence:
+    """The provider's view of an authorisation (``status``: domain ``RecurrenceStatus``)."""
+
+    provider_ref: str  # idRec
+    status: str
+    pix_payload: str | None = None  # the QR (copia e cola) the payer scans to authorise
+    cancelled_by: str | None = None  # domain ``Canceller`` value
+    end_code: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderRecurringCharge:
+    """The provider's view of a ``cobr``: its outcome (domain ``ChargeOutcome``) and the
+    attempts at the payer's bank (their statuses, oldest first)."""
+
+    txid: str
+    outcome: str
+    amount_cents: int
+    attempts: tuple[str, ...] = ()
+    rejection: str | None = None  # the last failed attempt's code
+    amount_received_cents: int | None = None
+    end_to_end_id: str | None = None
+
+
+@runtime_checkable
+class RecurringCharges(Protocol):
+    """A provider that offers Pix Automático (API Pix ``rec``, ``cobr``)."""
+
+    def create_recurrence(
+        self, *, terms: RecurrenceTerms, payee: Payee, idempotency_key: str
+    ) -> ProviderRecurrence:
+        """An authorisation request the payer approves in her bank app (status requested)."""
+
+    def retrieve_recurrence(self, provider_ref: str) -> ProviderRecurrence:
+        """The authorisation as it stands at the provider."""
+
+    def cancel_recurrence(self, provider_ref: str) -> ProviderRecurrence:
+        """End the authorisation on the company's side (the payer may do so at her bank)."""
+
+    def create_recurring_charge(
+        self,
+        *,
+        recurrence_ref: str,
+        amount_cents: int,
+        due_date: date,
+        description: str,
+        idempotency_key: str,
+    ) -> ProviderRecurringCharge:
+        """Send an installment's charge to the payer's bank (2 to 10 days before it is due)."""
+
+    def retrieve_recurring_charge(self, txid: str) -> ProviderRecurringCharge:
+        """The charge and its attempts as they stand."""
+
+    def retry_recurring_charge(self, txid: str, on: date) -> ProviderRecurringCharge:
+        """Ask the payer's bank to try again on ``on`` (the authorisation's policy permitting)."""

@@ -21,11 +21,12 @@ from portal.adapters.payments.base import (
     ProviderEvent,
     ProviderPayment,
 )
+from portal.adapters.payments.sandbox_recurring import SandboxRecurring
 from portal.domain.payments import PaymentStatus
 from portal.domain.pix import InvalidBRCode, build_brcode
 
 
-class SandboxProvider:
+class SandboxProvider(SandboxRecurring):
     name = "sandbox"
 
     def __init__(self, base_url: str, session_factory: object) -> None:

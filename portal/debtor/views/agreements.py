@@ -14,6 +14,7 @@ from portal.debtor.blueprint import bp
 from portal.debtor.forms import CancelForm
 from portal.debtor.scope import own_agreement, proved
 from portal.debtor.step_up import builder, consume, step_up_context
+from portal.debtor.views.pix_automatico import automatico_context
 from portal.domain.agreements import OPEN_STATES, installment_display
 from portal.extensions import db
 from portal.http import request_actor
@@ -79,6 +80,7 @@ def agreement(agreement_id: int) -> str:
         early=early_options(agreement, today),
         open_states={s.value for s in OPEN_STATES},
         removals=agreement_removals(agreement, today),
+        **automatico_context(agreement),
     )
 
 

@@ -60,3 +60,8 @@ def checkout(ref: str) -> Response | str:
         charge=charge,
         creditor=payment.agreement.creditor if payment else None,
     )
+
+
+from portal.demo.sandbox.recurring import register_recurring  # noqa: E402
+
+register_recurring(bp)  # Pix Automático: the payer's bank approving

@@ -177,6 +177,8 @@ def start_payment(
         raise PaymentUnavailable(installment.id)
     for open_attempt in open_attempts(session, [installment.id]):
         reusable = not open_attempt.is_early and open_attempt.method == method
+        # A Pix Automático charge has no code to show: paying by hand closes it.
+        reusable = reusable and not (open_attempt.flags or {}).get("pix_automatico")
         if reusable and still_valid(open_attempt, now):
             return open_attempt
         close_attempt(session, open_attempt, actor=actor, now=now)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from portal.adapters.payments.base import ProviderError
-from portal.core.clock import now_utc
-from portal.core.uow import unit_of_work
+from portal.core.clock import now_utc, today_br
+from portal.core.uow import unit_of_work, unit_per_step
 from portal.extensions import celery, db
 from portal.services.documents import requeue_stale
 from portal.services.payments.events import REFUND_EXCESS_TASK
@@ -14,6 +14,7 @@ from portal.services.payments.maintenance import (
     reconcile,
     refund_excess,
 )
+from portal.services.payments.recurring_charges import pix_automatico_steps
 
 
 @celery.task(
@@ -58,3 +59,13 @@ def cancel_open_charges_task(agreement_id: int) -> int:
     while the provider is unreachable; the 15-minute maintenance expires them anyway)."""
     with unit_of_work(db.session):
         return cancel_open_charges(db.session, agreement_id, now=now_utc())
+
+
+@celery.task(name="portal.pix_automatico", acks_late=True)
+def pix_automatico_task() -> int:
+    """Pix Automático: follow authorisations, send each installment's charge in its window,
+    apply what was collected, retry what failed (hourly; one commit per authorisation)."""
+    steps = 0
+    for _done in unit_per_step(pix_automatico_steps(db.session, today_br(), now_utc())):
+        steps += 1
+    return steps

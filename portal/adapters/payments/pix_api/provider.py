@@ -32,6 +32,7 @@ from portal.adapters.payments.base import (
 )
 from portal.adapters.payments.pix_api import mapping
 from portal.adapters.payments.pix_api.client import PixApiClient, PixApiError
+from portal.adapters.payments.pix_api.recurring import PixApiRecurring, as_payment, is_cobr
 from portal.domain.payments import PaymentStatus
 
 log = logging.getLogger(__name__)
@@ -39,16 +40,22 @@ P = PaymentStatus
 PAGE_SIZE = 100
 
 
-class PixApiProvider:
-    """:class:`~portal.adapters.payments.base.PaymentProvider` over the API Pix."""
+class PixApiProvider(PixApiRecurring):
+    """:class:`~portal.adapters.payments.base.PaymentProvider` over the API Pix (and
+    ``RecurringCharges``: Pix Automático, ``recurring.py``)."""
 
     name = "pix_api"
 
     def __init__(
-        self, client: PixApiClient, *, clock: Callable[[], datetime] | None = None
+        self,
+        client: PixApiClient,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        receiver_account: Mapping[str, str] | None = None,
     ) -> None:
         self.client = client
         self._clock = clock or (lambda: datetime.now(UTC))
+        self.receiver_account = receiver_account
 
     # ------------------------------------------------------------------ charges
 
@@ -122,12 +129,16 @@ class PixApiProvider:
         return found
 
     def retrieve(self, provider_ref: str) -> ProviderPayment:
+        if is_cobr(provider_ref):
+            return as_payment(self.retrieve_recurring_charge(provider_ref))
         kind = mapping.kind_of(provider_ref)
         answer = self.client.call("GET", f"/{kind}/{provider_ref}", f"reading {kind}")
         return mapping.payment_from_charge(answer, kind=kind, now=self._clock(), check_code=False)
 
     def cancel(self, provider_ref: str, *, idempotency_key: str) -> ProviderPayment:
         """Remove an open charge; a paid (or already removed) one is returned as it is."""
+        if is_cobr(provider_ref):
+            return as_payment(self.cancel_recurring_charge(provider_ref))
         kind = mapping.kind_of(provider_ref)
         current = self.retrieve(provider_ref)
         if current.status != P.AWAITING:
