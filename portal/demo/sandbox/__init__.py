@@ -60,6 +60,3 @@ def checkout(ref: str) -> Response | str:
         charge=charge,
         creditor=payment.agreement.creditor if payment else None,
     )
-
-
-from portal.demo.sandbox import boleto as _boleto  # noqa: E402, F401 - its routes, on bp

@@ -3,11 +3,13 @@ bank clearing it ("Simular pagamento"), in the embedded default only."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from portal.demo.sandbox import _charge_or_404, _payment, _simulate_paid, bp
+from portal.demo.sandbox import _charge_or_404, _payment, _simulate_paid
 from portal.domain.boleto import format_line
+
+bp = Blueprint("sandbox_boleto", __name__, url_prefix="/sandbox")
 
 
 @bp.get("/boleto/<ref>")
