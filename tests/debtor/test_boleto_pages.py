@@ -105,3 +105,19 @@ def test_boleto_pages_are_the_debtors_own(client: FlaskClient, app: Flask) -> No
     for path in (f"/pagamentos/{payment.id}/boleto", href):
         assert other.get(path).status_code == 404, path
     assert client.get(f"/pagamentos/{payment.id}/pix").status_code == 404
+
+
+def test_choosing_boleto_with_a_pix_code_open_says_so_and_closes_it(client: FlaskClient) -> None:
+    world = debt_world()
+    sign_in(client, world)
+    agreement = make_agreement(world, payment_count=3)
+    soup = parse_page(client.get(f"/acordos/{agreement.id}"))
+    form = soup.find("form", action=f"/acordos/{agreement.id}/pagamentos/0/pix")
+    client.post(form["action"], data={"csrf_token": csrf_token(soup)})
+    href = _choose(client, agreement.id)
+    page = parse_page(client.get(href))
+    assert "cancela o código Pix" in page.get_text()
+    client.post(href, data={"csrf_token": csrf_token(page), **ADDRESS})
+    db.session.expire_all()
+    rows = {p.method: p.status for p in db.session.scalars(sa.select(Payment))}
+    assert rows == {"pix": "canceled", "boleto": "awaiting"}
