@@ -129,8 +129,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(learn_bp)
     if app.config["PAYMENT_PROVIDER"] == "sandbox" and app.config["PORTAL_ENV"] != "production":
         from portal.demo.sandbox import bp as sandbox_bp
+        from portal.demo.sandbox.boleto import bp as sandbox_boleto_bp
 
         app.register_blueprint(sandbox_bp)
+        app.register_blueprint(sandbox_boleto_bp)
     if app.config["PORTAL_ENV"] != "production" and app.config["EMAIL_BACKEND"] == "outbox":
         from portal.demo.dev import bp as dev_bp
 

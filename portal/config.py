@@ -254,6 +254,10 @@ def _payments(env: Mapping[str, str], mode: str) -> dict[str, Any]:
         "PIX_EXPIRY_MINUTES": _int(
             "PIX_EXPIRY_MINUTES", env.get("PIX_EXPIRY_MINUTES", "60"), minimum=5, maximum=1440
         ),
+        # A boleto is due this many calendar days after it is issued (23:59 in São Paulo).
+        "BOLETO_EXPIRY_DAYS": _int(
+            "BOLETO_EXPIRY_DAYS", env.get("BOLETO_EXPIRY_DAYS", "3"), minimum=1, maximum=30
+        ),
         "CHECKOUT_EXPIRY_MINUTES": _int(
             "CHECKOUT_EXPIRY_MINUTES",
             env.get("CHECKOUT_EXPIRY_MINUTES", "60"),

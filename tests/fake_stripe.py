@@ -8,7 +8,8 @@ so the SDK runs unchanged against this fake::
 
 What it does, like the real API (2026-10-28.endive, the version stripe 16.1.0 pins):
 
-* routes ``/v1/payment_intents`` (create, retrieve, ``/confirm``, ``/cancel``),
+* routes ``/v1/payment_intents`` (create, retrieve, ``/confirm``, ``/cancel``; Pix, boleto and
+  card intents),
   ``/v1/checkout/sessions`` (create, retrieve, ``/expire``), ``/v1/refunds``, ``/v1/charges/{id}``
   and ``/v1/events`` (list with ``delivery_success``, ``created``, ``type(s)`` and cursor
   pagination; retrieve), with ``expand`` of ids it stores;
@@ -24,8 +25,16 @@ What it does, like the real API (2026-10-28.endive, the version stripe 16.1.0 pi
 * errors in Stripe's JSON shape (``{"error": {"type", "code", "message", "param"}}``), so the
   SDK raises its real exception classes.
 
+A boleto intent is confirmed with ``payment_method_data[boleto][tax_id]`` (11 or 14 digits) and
+``billing_details`` name, e-mail and a Brazilian address, as Stripe requires; its
+``next_action.boleto_display_details`` carries a linha digitável valid by FEBRABAN's rules
+(``portal.domain.boleto``), the voucher's URL and PDF and ``expires_at`` (23:59 in São Paulo,
+``expires_after_days`` calendar days later, default 3); a boleto charge cannot be refunded
+(Stripe: refunds not supported for boleto).
+
 Test-driving helpers change state *and* record Stripe-shaped events (``evt_…``) with a
-``delivered`` flag: :meth:`FakeStripe.pay_pix`, :meth:`~FakeStripe.fail`,
+``delivered`` flag: :meth:`FakeStripe.pay_pix` (also pays a boleto: :meth:`~FakeStripe.pay_boleto`),
+:meth:`~FakeStripe.expire_boleto`, :meth:`~FakeStripe.fail`,
 :meth:`~FakeStripe.expire_pix`, :meth:`~FakeStripe.set_processing`,
 :meth:`~FakeStripe.complete_checkout`, :meth:`~FakeStripe.async_payment`,
 :meth:`~FakeStripe.expire_checkout`; :meth:`~FakeStripe.events` lists them,
@@ -46,6 +55,7 @@ same key" case never happens. Messages of errors marked ``(fake)`` are not Strip
 from __future__ import annotations
 
 import copy
+import datetime
 import fnmatch
 import json
 import re
@@ -58,6 +68,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
 
 import stripe
 import stripe.params as sp
@@ -65,6 +76,7 @@ import stripe.params.checkout as spc
 from requests.structures import CaseInsensitiveDict
 from stripe._request_options import RequestOptions
 
+from portal.domain.boleto import build_barcode, line_from_barcode
 from portal.domain.pix import InvalidBRCode, build_brcode
 
 API_VERSION = stripe.api_version
@@ -74,6 +86,9 @@ FAKE_MERCHANT_CITY = "Sao Paulo"
 IDEMPOTENCY_TTL = 24 * 3600
 PIX_DEFAULT_EXPIRY = 14_400  # seconds after confirmation (stripe 16.1.0 docstrings)
 PIX_EXPIRY_RANGE = (60, 1_209_600)
+BOLETO_DEFAULT_DAYS = 3
+BOLETO_DAYS_RANGE = (0, 60)
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 CHECKOUT_EXPIRY_RANGE = (1800, 86_400)  # 30 minutes to 24 hours after creation
 MAX_AMOUNT = 99_999_999  # "up to eight digits"
 FAILURE_KINDS = ("connection", "timeout", "500", "429")
@@ -275,7 +290,7 @@ class FakeStripe(stripe.HTTPClient):
         clock: Callable[[], float] = time.time,
         events_delivered: bool = True,
         min_amount: int = 50,
-        payment_methods: Iterable[str] = ("card", "pix"),
+        payment_methods: Iterable[str] = ("card", "pix", "boleto"),
     ) -> None:
         super().__init__()
         self.clock = clock
@@ -290,6 +305,7 @@ class FakeStripe(stripe.HTTPClient):
         self._events: list[dict[str, Any]] = []
         self._delivered: dict[str, bool] = {}
         self._session_pi_data: dict[str, dict[str, Any]] = {}
+        self._boleto_tax_ids: dict[str, str] = {}
         self._saved: dict[str, _Saved] = {}
         self._failures: deque[tuple[str, str | None, tuple[int, dict[str, Any]] | None]] = deque()
         self._lock = threading.RLock()
@@ -641,6 +657,8 @@ class FakeStripe(stripe.HTTPClient):
         details: dict[str, Any] = {"type": method}
         if method == "pix":
             details["pix"] = {"bank_transaction_id": "E" + uuid.uuid4().hex[:31].upper()}
+        if method == "boleto":
+            details["boleto"] = {"tax_id": self._boleto_tax_ids.get(intent["id"])}
         charge = {
             "id": charge_id,
             "object": "charge",
@@ -698,6 +716,61 @@ class FakeStripe(stripe.HTTPClient):
             },
         }
 
+    def _boleto_action(self, intent: dict[str, Any]) -> dict[str, Any]:
+        options = (intent["payment_method_options"] or {}).get("boleto") or {}
+        days = options.get("expires_after_days", BOLETO_DEFAULT_DAYS)
+        today = datetime.datetime.fromtimestamp(self._now(), SAO_PAULO).date()
+        due = today + datetime.timedelta(days=days)
+        last_moment = datetime.datetime.combine(due, datetime.time(23, 59, 59), SAO_PAULO)
+        digits = re.sub(r"\D", "", uuid.uuid4().int.__str__())
+        barcode = build_barcode(
+            bank="237", due=due, amount_cents=intent["amount"], free_field=digits[:25].zfill(25)
+        )
+        token = uuid.uuid4().hex
+        return {
+            "type": "boleto_display_details",
+            "boleto_display_details": {
+                "expires_at": int(last_moment.timestamp()),
+                "hosted_voucher_url": f"https://payments.stripe.com/boleto/voucher/{token}",
+                "number": line_from_barcode(barcode),
+                "pdf": f"https://payments.stripe.com/boleto/voucher/{token}/pdf",
+            },
+        }
+
+    @staticmethod
+    def _check_boleto_payer(data: Mapping[str, Any]) -> str:
+        """What Stripe requires of a boleto's payer; returns the tax id."""
+        tax_id = str((data.get("boleto") or {}).get("tax_id") or "")
+        if not tax_id:
+            raise _bad(
+                "Missing required param: payment_method_data[boleto][tax_id].",
+                param="payment_method_data[boleto][tax_id]",
+                code="parameter_missing",
+            )
+        if not (tax_id.isdigit() and len(tax_id) in (11, 14)):
+            raise _bad(
+                "Invalid tax_id: a CPF (11 digits) or CNPJ (14 digits) is required (fake).",
+                param="payment_method_data[boleto][tax_id]",
+            )
+        billing = data.get("billing_details") or {}
+        address = billing.get("address") or {}
+        for name, value in (
+            ("name", billing.get("name")),
+            ("email", billing.get("email")),
+            ("address][line1", address.get("line1")),
+            ("address][city", address.get("city")),
+            ("address][state", address.get("state")),
+            ("address][postal_code", address.get("postal_code")),
+            ("address][country", address.get("country")),
+        ):
+            if not value:
+                raise _bad(
+                    f"Missing required param: payment_method_data[billing_details][{name}].",
+                    param=f"payment_method_data[billing_details][{name}]",
+                    code="parameter_missing",
+                )
+        return tax_id
+
     # ------------------------------------------------------------------ PaymentIntents
 
     def _create_intent(self, context: _Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -735,6 +808,18 @@ class FakeStripe(stripe.HTTPClient):
                 "expires_after_seconds": after,
                 "amount_includes_iof": "never",
             }
+        boleto = ((params.get("payment_method_options") or {}).get("boleto")) or {}
+        if boleto:
+            days = _int(boleto, "expires_after_days")
+            low, high = BOLETO_DAYS_RANGE
+            if days is not None and not low <= days <= high:
+                raise _bad(
+                    "expires_after_days must be between 0 and 60 (fake).",
+                    param="payment_method_options[boleto][expires_after_days]",
+                )
+            options["boleto"] = {
+                "expires_after_days": BOLETO_DEFAULT_DAYS if days is None else days
+            }
         intent = self._new_intent(
             amount=amount,
             types=self._allowed(params),
@@ -771,8 +856,15 @@ class FakeStripe(stripe.HTTPClient):
                 param="payment_method_data[type]",
                 code="payment_intent_incompatible_payment_method",
             )
+        tax_id = None
+        if method == "boleto":
+            tax_id = self._check_boleto_payer(params.get("payment_method_data") or {})
         intent.update(payment_method=self._id("pm"), last_payment_error=None)
-        if method == "pix":
+        if method == "boleto":
+            self._boleto_tax_ids[intent["id"]] = str(tax_id)
+            intent.update(status="requires_action", next_action=self._boleto_action(intent))
+            self._event(context, "payment_intent.requires_action", intent)
+        elif method == "pix":
             intent.update(status="requires_action", next_action=self._pix_action(intent))
             self._event(context, "payment_intent.requires_action", intent)
         else:  # a test card that just works
@@ -915,6 +1007,12 @@ class FakeStripe(stripe.HTTPClient):
         charge = self.charges.get(charge_id)
         if charge is None:
             raise _missing("charge", charge_id)
+        if charge["payment_method_details"]["type"] == "boleto":
+            raise _bad(
+                "Refunds are not supported for boleto payments (fake).",
+                param="payment_intent",
+                code="charge_not_refundable",
+            )
         remaining = charge["amount"] - charge["amount_refunded"]
         amount = _int(params, "amount")
         amount = remaining if amount is None else amount
@@ -1043,12 +1141,14 @@ class FakeStripe(stripe.HTTPClient):
         return kind, canned
 
     def pay_pix(self, intent_id: str, *, amount: int | None = None) -> dict[str, Any]:
-        """The payer pays the QR code: the PaymentIntent succeeds (``amount`` to underpay)."""
+        """The payer pays the QR code (or the boleto, cleared): the PaymentIntent succeeds
+        (``amount`` to underpay)."""
         with self._lock:
             intent = self._intent_for_helper(intent_id)
             if intent["status"] != "requires_action":
                 raise ValueError(f"{intent_id} is {intent['status']}: no Pix code to pay")
-            charge = self._charge(intent, "pix")
+            method = "boleto" if "boleto" in intent["payment_method_types"] else "pix"
+            charge = self._charge(intent, method)
             received = intent["amount"] if amount is None else amount
             charge.update(amount_captured=received)
             intent.update(
@@ -1118,6 +1218,23 @@ class FakeStripe(stripe.HTTPClient):
             intent_id,
             code="payment_intent_payment_attempt_expired",
             message="The payment attempt expired.",
+        )
+
+    def pay_boleto(self, intent_id: str, *, amount: int | None = None) -> dict[str, Any]:
+        """The boleto was paid at a bank and cleared: ``payment_intent.succeeded``."""
+        if "boleto" not in self._intent_for_helper(intent_id)["payment_method_types"]:
+            raise ValueError(f"{intent_id} is not a boleto PaymentIntent")
+        return self.pay_pix(intent_id, amount=amount)
+
+    def expire_boleto(self, intent_id: str) -> dict[str, Any]:
+        """The voucher expired unpaid: ``payment_intent.payment_failed``, back to
+        ``requires_payment_method`` (Stripe's boleto guide: the payment failed/expired)."""
+        if "boleto" not in self._intent_for_helper(intent_id)["payment_method_types"]:
+            raise ValueError(f"{intent_id} is not a boleto PaymentIntent")
+        return self.fail(
+            intent_id,
+            code="payment_intent_payment_attempt_expired",
+            message="The boleto expired before it was paid.",
         )
 
     def complete_checkout(

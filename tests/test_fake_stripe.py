@@ -555,3 +555,101 @@ def test_checkout_lifecycle(fake, client):
         "checkout.session.async_payment_failed",
         "checkout.session.expired",
     ]
+
+
+# ---------------------------------------------------------------------------- boleto
+
+
+def boleto_params(**overrides: Any) -> dict[str, Any]:
+    return {
+        "amount": 5000,
+        "currency": "brl",
+        "allowed_payment_method_types": ["boleto"],
+        "payment_method_options": {"boleto": {"expires_after_days": 2}},
+        "metadata": {"installment_id": "9"},
+        **overrides,
+    }
+
+
+BOLETO_PAYER = {
+    "type": "boleto",
+    "boleto": {"tax_id": "52998224725"},
+    "billing_details": {
+        "name": "Maria da Silva",
+        "email": "maria@example.com",
+        "address": {
+            "line1": "Rua A, 1",
+            "city": "Recife",
+            "state": "PE",
+            "postal_code": "50050000",
+            "country": "BR",
+        },
+    },
+}
+
+
+def test_boleto_confirm_gives_a_febraban_valid_voucher(fake, client):
+    from portal.domain.boleto import parse_line
+
+    intent = client.v1.payment_intents.create(
+        boleto_params(confirm=True, payment_method_data=BOLETO_PAYER)
+    ).to_dict()
+    assert intent["status"] == "requires_action"
+    details = intent["next_action"]["boleto_display_details"]
+    boleto = parse_line(details["number"])
+    assert boleto.amount_cents == 5000
+    assert details["hosted_voucher_url"] and details["pdf"]
+    assert details["expires_at"] > fake.clock() + 86_400  # two days ahead, 23:59 São Paulo
+    assert "_boleto" not in json.dumps(intent)  # nothing of the fake's own bookkeeping leaks
+    fake.pay_boleto(intent["id"])
+    charge = fake.charges[fake.payment_intents[intent["id"]]["latest_charge"]]
+    assert charge["payment_method_details"]["boleto"] == {"tax_id": "52998224725"}
+
+
+@pytest.mark.parametrize(
+    ("drop", "param"),
+    [
+        ("tax_id", "payment_method_data[boleto][tax_id]"),
+        ("email", "payment_method_data[billing_details][email]"),
+        ("postal_code", "payment_method_data[billing_details][address][postal_code]"),
+    ],
+)
+def test_boleto_needs_the_payers_tax_id_email_and_address(fake, client, drop, param):
+    data = json.loads(json.dumps(BOLETO_PAYER))
+    if drop == "tax_id":
+        data["boleto"] = {"tax_id": ""}
+    elif drop == "email":
+        del data["billing_details"]["email"]
+    else:
+        del data["billing_details"]["address"]["postal_code"]
+    intent = client.v1.payment_intents.create(boleto_params())
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        client.v1.payment_intents.confirm(intent.id, {"payment_method_data": data})
+    assert info.value.param == param
+
+
+def test_boleto_expiry_days_out_of_range_and_a_bad_tax_id_are_refused(client):
+    with pytest.raises(stripe.InvalidRequestError, match="expires_after_days"):
+        client.v1.payment_intents.create(
+            boleto_params(payment_method_options={"boleto": {"expires_after_days": 61}})
+        )
+    data = {**BOLETO_PAYER, "boleto": {"tax_id": "123"}}
+    intent = client.v1.payment_intents.create(boleto_params())
+    with pytest.raises(stripe.InvalidRequestError, match="CPF"):
+        client.v1.payment_intents.confirm(intent.id, {"payment_method_data": data})
+
+
+def test_an_expired_boleto_fails_and_a_paid_one_cannot_be_refunded(fake, client):
+    expiring = client.v1.payment_intents.create(
+        boleto_params(confirm=True, payment_method_data=BOLETO_PAYER)
+    )
+    failed = fake.expire_boleto(expiring.id)
+    assert failed["status"] == "requires_payment_method"
+    assert failed["last_payment_error"]["code"] == "payment_intent_payment_attempt_expired"
+    assert fake.events("payment_intent.payment_failed")[-1]["data"]["object"]["id"] == expiring.id
+    paid = client.v1.payment_intents.create(
+        boleto_params(confirm=True, payment_method_data=BOLETO_PAYER)
+    )
+    fake.pay_boleto(paid.id)
+    with pytest.raises(stripe.InvalidRequestError, match="not supported"):
+        client.v1.refunds.create({"payment_intent": paid.id})

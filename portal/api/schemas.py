@@ -248,7 +248,7 @@ class PaymentOut(BaseModel):
         description="One installment, the last ones paid early, or all that were left"
     )
     installment_numbers: list[int] = Field(description="Every installment it pays")
-    method: Literal["pix", "card"]
+    method: Literal["pix", "card", "boleto"]
     status: str
     amount_cents: int
     discount_cents: int = Field(description="Interest removed by paying early")

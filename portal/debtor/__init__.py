@@ -4,6 +4,7 @@ from portal.debtor.blueprint import bp
 from portal.debtor.views import (  # noqa: F401  (registers the routes)
     access,
     agreements,
+    boleto,
     companies,
     disputes,
     early_payment,

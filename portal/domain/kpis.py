@@ -40,6 +40,7 @@ DAYS_PLACES = Decimal("0.1")
 class Method(StrEnum):
     PIX = "pix"
     CARD = "card"
+    BOLETO = "boleto"
 
 
 def net_recovered_cents(applied_cents: int, excess_cents: int, refunded_cents: int) -> int:
@@ -118,6 +119,7 @@ class KpiSummary:
     links_opened: int
     conversions: int
     average_days_to_first_payment: Decimal | None
+    recovered_boleto_cents: int = 0
 
     @property
     def recovery_rate_pct(self) -> Decimal | None:
@@ -132,6 +134,10 @@ class KpiSummary:
         return percentage(self.recovered_card_cents, self.recovered_cents)
 
     @property
+    def boleto_share_pct(self) -> Decimal | None:
+        return percentage(self.recovered_boleto_cents, self.recovered_cents)
+
+    @property
     def conversion_pct(self) -> Decimal | None:
         return percentage(self.conversions, self.links_opened)
 
@@ -139,7 +145,7 @@ class KpiSummary:
 def summarise(accounts: Iterable[AccountFacts]) -> KpiSummary:
     """Add up the facts of any set of accounts (a whole creditor, or one segment)."""
     rows = list(accounts)
-    by_method = {Method.PIX: 0, Method.CARD: 0}
+    by_method = dict.fromkeys(Method, 0)
     for account in rows:
         for payment in account.payments:
             by_method[payment.method] += payment.recovered_cents
@@ -147,7 +153,7 @@ def summarise(accounts: Iterable[AccountFacts]) -> KpiSummary:
     return KpiSummary(
         accounts=len(rows),
         portfolio_cents=sum(a.portfolio_cents for a in rows),
-        recovered_cents=by_method[Method.PIX] + by_method[Method.CARD],
+        recovered_cents=sum(by_method.values()),
         recovered_pix_cents=by_method[Method.PIX],
         recovered_card_cents=by_method[Method.CARD],
         agreements_made=sum(a.agreements_made for a in rows),
@@ -158,6 +164,7 @@ def summarise(accounts: Iterable[AccountFacts]) -> KpiSummary:
         links_opened=sum(1 for a in rows if a.opened_link),
         conversions=sum(1 for a in rows if a.opened_link and a.converted),
         average_days_to_first_payment=average_days(days),
+        recovered_boleto_cents=by_method[Method.BOLETO],
     )
 
 

@@ -14,6 +14,9 @@ from portal.models.agreement import Agreement, Installment
 from portal.models.base import Base, JSONType, TimestampMixin, utcnow
 
 _STATUSES = ", ".join(f"'{s.value}'" for s in PaymentStatus)
+# How a debtor can pay (the API's ``PaymentOut.method`` names the same: tests/api/test_contract.py).
+PAYMENT_METHODS = ("pix", "card", "boleto")
+_METHODS = ", ".join(f"'{m}'" for m in PAYMENT_METHODS)
 
 
 class PaymentKind:
@@ -28,13 +31,13 @@ class PaymentKind:
 
 
 class Payment(TimestampMixin, Base):
-    """One attempt to pay by Pix or card, through one provider: one installment, or several
+    """One attempt to pay by Pix, card or boleto, through one provider: one installment, or several
     paid early (``covers``; ``installment_id`` is then the first of them)."""
 
     __tablename__ = "payments"
     __table_args__ = (
         sa.CheckConstraint(f"status IN ({_STATUSES})", name="status"),
-        sa.CheckConstraint("method IN ('pix', 'card')", name="method"),
+        sa.CheckConstraint(f"method IN ({_METHODS})", name="method"),
         sa.CheckConstraint("kind IN ('installment', 'prepayment', 'settlement')", name="kind"),
         sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
         sa.CheckConstraint("discount_cents >= 0", name="discount_non_negative"),
@@ -68,6 +71,11 @@ class Payment(TimestampMixin, Base):
     refunded_cents: Mapped[int] = mapped_column(default=0)
     pix_payload: Mapped[str | None] = mapped_column(sa.Text)
     checkout_url: Mapped[str | None] = mapped_column(sa.Text)
+    # Boleto: the linha digitável (47 digits) and the provider's voucher page and PDF;
+    # ``expires_at`` is the voucher's due moment.
+    boleto_line: Mapped[str | None] = mapped_column(sa.String(60))
+    voucher_url: Mapped[str | None] = mapped_column(sa.Text)
+    voucher_pdf_url: Mapped[str | None] = mapped_column(sa.Text)
     expires_at: Mapped[datetime | None]
     succeeded_at: Mapped[datetime | None]
     # late_success, amount_mismatch (held, not applied), duplicate (refunded), …

@@ -42,6 +42,7 @@ def _csv_header() -> list[str]:
         _("Recuperado (R$)"),
         _("Recuperado por Pix (R$)"),
         _("Recuperado por cartão (R$)"),
+        _("Recuperado por boleto (R$)"),
         _("Taxa de recuperação (%)"),
         _("Acordos feitos"),
         _("Acordos cumpridos"),
@@ -71,6 +72,7 @@ def _csv_row(days: str, amount: str, s: KpiSummary, reasons: dict[str, int]) -> 
         cents_br(s.recovered_cents),
         cents_br(s.recovered_pix_cents),
         cents_br(s.recovered_card_cents),
+        cents_br(s.recovered_boleto_cents),
         decimal_br(s.recovery_rate_pct),
         s.agreements_made,
         s.agreements_completed,
@@ -106,6 +108,7 @@ def kpi_charts(report: KpiReport) -> list[BarChart]:
             [
                 (_("Pix"), total.recovered_pix_cents, brl(total.recovered_pix_cents)),
                 (_("Cartão"), total.recovered_card_cents, brl(total.recovered_card_cents)),
+                (_("Boleto"), total.recovered_boleto_cents, brl(total.recovered_boleto_cents)),
             ],
             label_header=_("Forma de pagamento"),
             value_header=_("Valor recuperado"),

@@ -31,6 +31,7 @@ ACTIONS: dict[str, Any] = {
     "payment.canceled": _l("Pagamento cancelado"),
     "payment.held": _l("Pagamento retido para conferência"),
     "payment.refunded": _l("Pagamento devolvido"),
+    "payment.refund_by_hand": _l("Boleto pago a mais: devolver por transferência"),
     "offer.simulated": _l("Simulação de acordo"),
     "link.issued": _l("Link de acesso emitido"),
     "link.requested": _l("Link de acesso pedido pelo devedor"),

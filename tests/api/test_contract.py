@@ -198,3 +198,17 @@ def test_the_schema_names_every_event_the_portal_emits_and_no_other() -> None:
 
     assert set(get_args(EventType)) == EVENT_TYPES
     assert len(get_args(EventType)) == len(EVENT_TYPES)
+
+
+def test_the_schema_names_every_payment_method_and_no_other(app: Flask) -> None:
+    """``PaymentOut.method`` (a static Literal, in the OpenAPI document as an enum) and the
+    methods the payments table accepts: one list, twice (boleto was added to both)."""
+    from typing import get_args
+
+    from portal.api.schemas import PaymentOut
+    from portal.models.payment import PAYMENT_METHODS
+
+    literal = get_args(PaymentOut.model_fields["method"].annotation)
+    assert literal == PAYMENT_METHODS
+    schema = _spec(app)["components"]["schemas"]["PaymentOut"]["properties"]["method"]
+    assert schema["enum"] == list(PAYMENT_METHODS)

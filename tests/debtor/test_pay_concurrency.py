@@ -1,6 +1,6 @@
 """Issue 12: one live charge per installment, whatever a debtor's tabs do at once.
 
-Six "pay" requests for one installment, Pix and card mixed, from six signed-in sessions,
+Six "pay" requests for one installment, Pix, card and boleto mixed, from six signed-in sessions,
 released together, on SQLite and on PostgreSQL (``backend``), with the sandbox provider and
 with Stripe (the in-memory fake, whose charges live outside our database, as Stripe's do).
 Starting a payment locks the installment's row; the open attempt is reused (same method) or
@@ -28,7 +28,8 @@ from tests.html import csrf_token, parse_page
 from tests.journey_helpers import debt_world, make_agreement
 
 pytestmark = pytest.mark.real_commits
-METHODS = ("pix", "card", "pix", "card", "card", "pix")
+METHODS = ("pix", "card", "boleto", "card", "boleto", "pix")
+ADDRESS = {"cep": "01310100", "endereco": "Av. Paulista, 1000", "cidade": "São Paulo", "uf": "SP"}
 SECRET = "whsec_pay_concurrency"
 # Stripe objects that can still take money.
 LIVE_INTENT = {"requires_payment_method", "requires_confirmation", "requires_action", "processing"}
@@ -43,6 +44,9 @@ def _signed_in(app: Flask, token: str, digits: str) -> FlaskClient:
 
 
 def _pay_form(client: FlaskClient, agreement_id: int, method: str) -> tuple[str, str]:
+    if method == "boleto":  # its own page: the rules, then the payer's address
+        action = f"/acordos/{agreement_id}/pagamentos/0/pagar-com-boleto"
+        return action, csrf_token(parse_page(client.get(action)))
     soup = parse_page(client.get(f"/acordos/{agreement_id}"))
     form = soup.find("form", action=f"/acordos/{agreement_id}/pagamentos/0/{method}")
     assert form is not None, method
@@ -89,8 +93,10 @@ def test_six_pay_requests_at_once_leave_one_live_charge(
 
     answers = in_parallel(
         [
-            lambda client=client, form=form: client.post(form[0], data={"csrf_token": form[1]})
-            for client, form in zip(clients, forms, strict=True)
+            lambda client=client, form=form, method=method: client.post(
+                form[0], data={"csrf_token": form[1], **(ADDRESS if method == "boleto" else {})}
+            )
+            for client, form, method in zip(clients, forms, METHODS, strict=True)
         ]
     )
 
@@ -119,9 +125,9 @@ def test_six_pay_requests_at_once_leave_one_live_charge(
     with backend.app_context():
         for answer, method in zip(answers, METHODS, strict=True):
             location = answer.headers["Location"]
-            if method == "pix":
+            if method in ("pix", "boleto"):
                 payment_id = int(location.rsplit("/", 2)[-2])
-                assert db.session.get(Payment, payment_id).method == "pix"
+                assert db.session.get(Payment, payment_id).method == method
             else:
                 assert location.endswith(tuple(str(ref) for ref in refs)) or (
                     "checkout.stripe.com" in location and location.split("/")[-1] in refs

@@ -178,3 +178,15 @@ def test_by_segment_in_band_order_with_unclassified_last() -> None:
 def test_by_segment_without_unclassified_accounts() -> None:
     groups = by_segment(_accounts()[:3])
     assert [segment for segment, _ in groups] == [NEAR, FAR]
+
+
+def test_boleto_payments_count_in_the_recovered_total_and_their_share() -> None:
+    accounts = [
+        *_accounts(),
+        AccountFacts(segment=None, payments=(PaymentFact(Method.BOLETO, 4_000),)),
+    ]
+    summary = summarise(accounts)
+    assert summary.recovered_boleto_cents == 4_000
+    assert summary.recovered_cents == 20_000  # pix 12 000 + card 4 000 + boleto 4 000
+    assert summary.boleto_share_pct == Decimal("20.00")
+    assert summarise([]).boleto_share_pct is None

@@ -165,10 +165,11 @@ def test_kpi_page_shows_figures_charts_and_accessible_tables(client: FlaskClient
     assert [td.get_text(strip=True) for td in method.select("tbody td")] == [
         "R$\xa0400,00",
         "R$\xa0370,00",
+        "R$\xa00,00",  # boleto
     ]
     # the Pix bar is the longest (full width), the card bar in proportion: 230 × 37/40
     bars = [rect["width"] for rect in charts[0].select("rect")]
-    assert bars == ["230.0", "212.8"]
+    assert bars == ["230.0", "212.8", "0.0"]
     assert [o.get_text() for o in page.select("#credor option")] == ["Credora A"]
 
 
@@ -187,12 +188,13 @@ def test_csv_export_holds_the_figures_in_pt_br(client: FlaskClient, october) -> 
     assert line["Recuperado (R$)"] == "770,00"
     assert line["Recuperado por Pix (R$)"] == "400,00"
     assert line["Recuperado por cartão (R$)"] == "370,00"
+    assert line["Recuperado por boleto (R$)"] == "0,00"
     assert line["Taxa de recuperação (%)"] == "3,38"
     assert [line[k] for k in ("Acordos feitos", "Acordos cumpridos")] == ["3", "1"]
     assert [line[k] for k in ("Acordos quebrados", "Acordos caducados")] == ["1", "1"]
     assert line["Dias do primeiro link ao primeiro pagamento (média)"] == "16,0"
     assert line["Conversão de link aberto em acordo (%)"] == "66,67"
-    assert [(r[0], r[1], r[4], r[7]) for r in segments] == [
+    assert [(r[0], r[1], r[4], r[8]) for r in segments] == [
         ("31 a 90 dias", "até R$ 500", "300,00", "100,00"),
         ("31 a 90 dias", "R$ 500,01 a R$ 2.000", "100,00", ""),
         ("91 a 180 dias", "R$ 2.000,01 a R$ 10.000", "370,00", "14,80"),

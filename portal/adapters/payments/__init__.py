@@ -40,10 +40,10 @@ def build_provider(app: Flask) -> PaymentProvider:
         return PixApiProvider(client, receiver_account=config.get("PIX_API_RECEIVER_ACCOUNT"))
     if config["PORTAL_ENV"] == "production":
         raise ValueError("the sandbox payment provider cannot be used in production")
-    from portal.adapters.payments.sandbox import SandboxProvider
+    from portal.adapters.payments.sandbox_boleto import SandboxBoletoProvider
     from portal.extensions import db
 
-    return SandboxProvider(config["BASE_URL"], lambda: db.session)
+    return SandboxBoletoProvider(config["BASE_URL"], lambda: db.session)
 
 
 def init_payments(app: Flask) -> None:

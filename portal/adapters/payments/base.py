@@ -3,8 +3,8 @@
 Three implementations: Stripe, the Banco Central's standard API Pix of any bank or payment
 institution (``pix_api``: also charges with a due date, :class:`DueDateCharges`), and a sandbox
 (the embedded default: a real, scannable static Pix BR Code and a stand-in for the hosted card
-page). Pix Automático (:class:`RecurringCharges`) comes from ``pix_api`` and the sandbox.
-Providers speak in
+page). Pix Automático (:class:`RecurringCharges`) comes from ``pix_api`` and the sandbox;
+Stripe and the sandbox also issue boletos (:class:`BoletoCharges`). Providers speak in
 our own terms: :class:`ProviderPayment` with a :class:`PaymentStatus` from the domain.
 """
 
@@ -55,6 +55,11 @@ class ProviderPayment:
     # Multa and juros the payer's bank added to a charge with a due date paid late (API Pix
     # ``cobv``): received on top of ``amount_received_cents``, never applied to the installment.
     charges_cents: int = 0
+    # Boleto: the linha digitável (47 digits), the voucher page and its PDF (``expires_at`` is
+    # the voucher's due moment: 23:59 in São Paulo on its last day).
+    boleto_line: str | None = None
+    voucher_url: str | None = None
+    voucher_pdf_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,38 @@ class DueDateCharges(Protocol):
         idempotency_key: str,
     ) -> ProviderPayment:
         """A charge payable until ``terms.due_date`` + the days after it (status ``awaiting``)."""
+
+
+@dataclass(frozen=True)
+class BoletoPayer:
+    """Who a boleto is issued to: a boleto names its payer (CPF or CNPJ, name, address)."""
+
+    tax_id: str  # CPF (11 digits) or CNPJ (14)
+    name: str
+    email: str
+    line1: str
+    city: str
+    state: str  # UF, two letters
+    postal_code: str  # CEP, 8 digits
+
+
+@runtime_checkable
+class BoletoCharges(Protocol):
+    """A provider that can also issue boletos (Stripe's boleto, the sandbox's stand-in)."""
+
+    def create_boleto(
+        self,
+        *,
+        amount_cents: int,
+        description: str,
+        payee: Payee,
+        payer: BoletoPayer,
+        metadata: Mapping[str, str],
+        expires_after_days: int,
+        idempotency_key: str,
+    ) -> ProviderPayment:
+        """A boleto ready to show (status ``awaiting``): ``boleto_line``, ``voucher_url``,
+        ``expires_at``. It is paid at a bank and confirmed days later (a provider event)."""
 
 
 class PaymentProvider(Protocol):

@@ -7,6 +7,11 @@ Built on ``stripe.StripeClient`` (stripe 16.1.0, API version ``2026-10-28.endive
   is the PaymentIntent id (``pi_…``).
 * **Card**: a Checkout Session (the card never touches us: SAQ A). The provider ref is the
   session id (``cs_…``); its PaymentIntent only exists once the payer completes the page.
+* **Boleto**: a PaymentIntent allowing ``boleto`` only, confirmed on the server with the
+  payer's name, e-mail, address and CPF/CNPJ (``payment_method_data.boleto.tax_id``; a boleto
+  must name its payer, the one place personal data goes to Stripe); the linha digitável,
+  voucher page and PDF are ``next_action.boleto_display_details``. Paid at a bank, it succeeds
+  by webhook a business day or more later; an unpaid one fails when it expires.
 * Payment methods are chosen with ``allowed_payment_method_types``: this API version rejects
   ``payment_method_types`` (400 ``payment_method_types_no_longer_supported``, Stripe changelog
   2026-09-30.endive), and silently drops a type the account cannot use, so a Pix intent is
@@ -39,6 +44,7 @@ from stripe.params.checkout import SessionCreateParams
 
 from portal.adapters.payments import stripe_objects
 from portal.adapters.payments.base import (
+    BoletoPayer,
     InvalidSignature,
     Payee,
     ProviderError,
@@ -125,6 +131,66 @@ class StripeProvider:
             intent = confirmed.to_dict()
         payment = stripe_objects.from_intent(intent)
         log.info("stripe: Pix PaymentIntent %s is %s", payment.provider_ref, payment.status)
+        return payment
+
+    def create_boleto(
+        self,
+        *,
+        amount_cents: int,
+        description: str,
+        payee: Payee,
+        payer: BoletoPayer,
+        metadata: Mapping[str, str],
+        expires_after_days: int,
+        idempotency_key: str,
+    ) -> ProviderPayment:
+        """Create and confirm a boleto PaymentIntent (due ``expires_after_days`` calendar days
+        from today, 23:59 in São Paulo)."""
+        params: PaymentIntentCreateParams = {
+            "amount": amount_cents,
+            "currency": "brl",
+            "allowed_payment_method_types": ["boleto"],
+            "payment_method_options": {"boleto": {"expires_after_days": expires_after_days}},
+            "description": description,
+            "metadata": dict(metadata),
+        }
+        intents = self._client.v1.payment_intents
+        what = "the boleto PaymentIntent"
+        intent = _stripe(
+            what, intents.create, params, {"idempotency_key": idempotency_key}
+        ).to_dict()
+        if "boleto" not in (intent.get("payment_method_types") or []):
+            raise ProviderError(
+                "Stripe did not allow boleto on the PaymentIntent: is Boleto enabled "
+                "on this Stripe account?"
+            )
+        if intent.get("status") in ("requires_payment_method", "requires_confirmation"):
+            confirm: PaymentIntentConfirmParams = {
+                "payment_method_data": {
+                    "type": "boleto",
+                    "boleto": {"tax_id": payer.tax_id},
+                    "billing_details": {
+                        "name": payer.name,
+                        "email": payer.email,
+                        "address": {
+                            "line1": payer.line1,
+                            "city": payer.city,
+                            "state": payer.state,
+                            "postal_code": payer.postal_code,
+                            "country": "BR",
+                        },
+                    },
+                }
+            }
+            options: stripe.RequestOptions = {"idempotency_key": f"{idempotency_key}:confirm"}
+            confirmed = _stripe(
+                f"confirming {what}", intents.confirm, intent["id"], confirm, options
+            )
+            intent = confirmed.to_dict()
+        payment = stripe_objects.from_intent(intent)
+        if payment.status is P.AWAITING and not payment.boleto_line:
+            raise ProviderError(f"Stripe gave no boleto number for {payment.provider_ref}")
+        log.info("stripe: boleto PaymentIntent %s is %s", payment.provider_ref, payment.status)
         return payment
 
     def create_card_checkout(

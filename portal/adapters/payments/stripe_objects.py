@@ -77,6 +77,7 @@ def from_intent(intent: Mapping[str, Any]) -> ProviderPayment:
         status = P.REFUNDED
     action = intent.get("next_action") or {}
     qr = (action.get("pix_display_qr_code") or {}) if isinstance(action, Mapping) else {}
+    boleto = (action.get("boleto_display_details") or {}) if isinstance(action, Mapping) else {}
     pix_options = (intent.get("payment_method_options") or {}).get("pix") or {}
     return ProviderPayment(
         provider_ref=intent["id"],
@@ -86,9 +87,14 @@ def from_intent(intent: Mapping[str, Any]) -> ProviderPayment:
         amount_received_cents=int(intent.get("amount_received") or 0),
         payment_intent_id=intent["id"],
         pix_payload=qr.get("data"),
-        expires_at=when(qr.get("expires_at")) or when(pix_options.get("expires_at")),
+        expires_at=when(qr.get("expires_at"))
+        or when(pix_options.get("expires_at"))
+        or when(boleto.get("expires_at")),
         refunded_cents=refunded,
         metadata=metadata(intent),
+        boleto_line=boleto.get("number"),
+        voucher_url=boleto.get("hosted_voucher_url"),
+        voucher_pdf_url=boleto.get("pdf"),
     )
 
 

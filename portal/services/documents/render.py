@@ -177,7 +177,9 @@ def _receipt_context(document: Document) -> dict[str, Any]:
     payment = receipt_payment(session, document) if session is not None else None
     method = None
     if payment is not None:
-        method = {"pix": "Pix", "card": _("Cartão")}.get(payment.method, payment.method)
+        method = {"pix": "Pix", "card": _("Cartão"), "boleto": _("Boleto")}.get(
+            payment.method, payment.method
+        )
     early = payment is not None and payment.is_early
     return {
         "installment": installment,

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.adapters.payments.base import DueDateCharges
+from portal.adapters.payments.base import BoletoCharges, BoletoPayer, DueDateCharges
 from portal.core import DbSession
 from portal.core.audit import record_event
 from portal.core.context import Actor
@@ -104,9 +104,11 @@ def _create_key(installment_id: int, method: str, attempt: int, now: datetime) -
     return f"inst:{installment_id}:{method}:{attempt}:{_key_minute(now):%Y%m%d%H%M}"
 
 
-def open_at_provider(payment: Payment, description: str, now: datetime) -> None:
-    """Create the attempt's Pix code or card page at the provider (the row is flushed, its
-    idempotency key set) and copy back what the provider made."""
+def open_at_provider(
+    payment: Payment, description: str, now: datetime, payer: BoletoPayer | None = None
+) -> None:
+    """Create the attempt's Pix code, boleto or card page at the provider (the row is flushed,
+    its idempotency key set) and copy back what the provider made."""
     agreement = payment.agreement
     config = current_app.config
     # The request is a function of the key alone (no row ids, no seconds), so a retry after
@@ -131,6 +133,18 @@ def open_at_provider(payment: Payment, description: str, now: datetime) -> None:
         )
         # The payer's bank adds multa and juros after the due date: the page says so.
         payment.flags = {**(payment.flags or {}), "due_date_charge": True}
+    elif payment.method == "boleto":
+        if not isinstance(payments, BoletoCharges) or payer is None:
+            raise PaymentUnavailable(payment.installment_id)
+        created = payments.create_boleto(
+            amount_cents=payment.amount_cents,
+            description=description,
+            payee=payee,
+            payer=payer,
+            metadata=metadata,
+            expires_after_days=config["BOLETO_EXPIRY_DAYS"],
+            idempotency_key=payment.idempotency_key,
+        )
     elif payment.method == "pix":
         created = payments.create_pix(
             amount_cents=payment.amount_cents,
@@ -158,6 +172,9 @@ def open_at_provider(payment: Payment, description: str, now: datetime) -> None:
     payment.payment_intent_id = created.payment_intent_id
     payment.pix_payload = created.pix_payload
     payment.checkout_url = created.checkout_url
+    payment.boleto_line = created.boleto_line
+    payment.voucher_url = created.voucher_url
+    payment.voucher_pdf_url = created.voucher_pdf_url
     payment.expires_at = created.expires_at
     payment.status = created.status.value
 
@@ -169,8 +186,12 @@ def start_payment(
     *,
     actor: Actor,
     now: datetime,
+    payer: BoletoPayer | None = None,
 ) -> Payment:
-    """Open an attempt (or give back the open one of the same method) for an installment."""
+    """Open an attempt (or give back the open one of the same method) for an installment.
+
+    A boleto needs its ``payer`` (a boleto names who pays it); any other open attempt is
+    closed first, so one charge at most is live per installment whatever the methods."""
     installment = lock_installment(session, installment_id)
     agreement = installment.agreement
     if next_payable(agreement) is not installment:
@@ -205,7 +226,7 @@ def start_payment(
     description = (
         f"Acordo {agreement.id} - pagamento {installment.number + 1} de {agreement.payment_count}"
     )
-    open_at_provider(payment, description, now)
+    open_at_provider(payment, description, now, payer)
     record_event(
         session,
         actor,

@@ -12,6 +12,7 @@ from portal.adapters.payments.base import (
     ProviderPayment,
 )
 from portal.core import DbSession
+from portal.core.audit import record_event
 from portal.core.context import SYSTEM, Actor
 from portal.domain.payments import (
     OPEN,
@@ -23,6 +24,10 @@ from portal.services.payments.events import apply_update, flag_payment, process_
 from portal.services.payments.provider import P, provider, with_status
 
 log = logging.getLogger(__name__)
+# A boleto paid on its last day is confirmed by the bank 1 to 3 business days later: its
+# attempt stays open that long after the voucher's due moment (a weekend or holiday included)
+# before our own expiry asks the provider and closes it.
+BOLETO_CLEARING = timedelta(days=5)
 
 
 def refund_excess(session: DbSession, payment_id: int, *, actor: Actor = SYSTEM) -> int:
@@ -37,6 +42,23 @@ def refund_excess(session: DbSession, payment_id: int, *, actor: Actor = SYSTEM)
         return 0
     pending = payment.excess_cents - payment.refunded_cents
     if pending <= 0:
+        return 0
+    if payment.method == "boleto":
+        # Boleto payments cannot be refunded through the provider (Stripe: no refunds for
+        # boleto): staff return the money by bank transfer; the attempt says so, once.
+        if not (payment.flags or {}).get("refund_by_hand"):
+            flag_payment(payment, refund_by_hand=pending)
+            record_event(
+                session,
+                actor,
+                "payment.refund_by_hand",
+                subject=("payment", payment.id),
+                creditor_id=payment.agreement.creditor_id,
+                details={"pending_cents": pending},
+            )
+            log.error(
+                "payment %s: boleto excess of %s centavos to return by hand", payment.id, pending
+            )
         return 0
     ref = payment.payment_intent_id or payment.provider_ref
     if ref is None:
@@ -62,7 +84,11 @@ def expire_attempts(session: DbSession, now: datetime) -> int:
         session.scalars(
             sa.select(Payment)
             .where(
-                Payment.status.in_([P.AWAITING.value, P.CREATED.value]), Payment.expires_at < now
+                Payment.status.in_([P.AWAITING.value, P.CREATED.value]),
+                sa.or_(
+                    sa.and_(Payment.method != "boleto", Payment.expires_at < now),
+                    Payment.expires_at < now - BOLETO_CLEARING,
+                ),
             )
             .order_by(Payment.id)
         )

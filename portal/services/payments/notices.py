@@ -38,6 +38,15 @@ def tell_about_refund(session: DbSession, payment: Payment, received: int, now: 
     if contact is None or not contact.email:
         return
     when = "no mesmo dia" if payment.method == "pix" else "em até duas faturas do cartão"
+    how = (
+        f"A devolução vai para a mesma conta ou cartão de onde o dinheiro saiu, "
+        f"normalmente {when}. Você não precisa fazer nada."
+    )
+    if payment.method == "boleto":  # a boleto cannot be refunded through the provider
+        how = (
+            "Um boleto pago não pode ser estornado pelo banco: vamos entrar em contato para "
+            "combinar a conta em seu nome onde depositar o valor."
+        )
     queue_email(
         session,
         to=contact.email,
@@ -51,8 +60,7 @@ def tell_about_refund(session: DbSession, payment: Payment, received: int, now: 
                 f"(CNPJ {agreement.creditor.cnpj_formatted}).",
                 "Esse acordo já tinha sido encerrado, então o pagamento não pode ser usado "
                 "nele. Vamos devolver o valor integral, sem nenhum desconto.",
-                f"A devolução vai para a mesma conta ou cartão de onde o dinheiro saiu, "
-                f"normalmente {when}. Você não precisa fazer nada.",
+                how,
             ],
         },
     )
