@@ -169,6 +169,8 @@ def test_late_cobv_payment_has_multa_and_juros_outside_the_installment(
 ) -> None:
     provider = provider_for(fake, pki)
     due = date.today() - timedelta(days=5)
+    while due.weekday() >= 5:  # a weekday: the juros count from the due date itself
+        due -= timedelta(days=1)
     payment = provider.create_pix_due(
         amount_cents=10_000,
         description="parcela",
@@ -213,8 +215,11 @@ def test_paid_on_time_no_charges_and_past_validity_refused(fake: FakePixApi, pki
         terms=terms(due, days=5),
         idempotency_key="b",
     )
+    # Monday + 5 days is a Saturday, so the last payable day is the Monday after (the spec's
+    # example G): due + 9 is still payable, due + 10 is not.
     with pytest.raises(ValueError, match="validadeAposVencimento"):
-        fake.pay(late.provider_ref, on=due + timedelta(days=9))
+        fake.pay(late.provider_ref, on=due + timedelta(days=10))
+    assert fake.pay(late.provider_ref, on=due + timedelta(days=9))["valor"] > "50.00"
 
 
 def test_devolucao_is_idempotent_and_its_settlement_is_an_event(fake: FakePixApi, pki: Pki) -> None:
