@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from portal.adapters.payments.base import ProviderError
 from portal.core.clock import now_utc
 from portal.core.context import Actor
 from portal.core.uow import unit_of_work
@@ -40,7 +41,10 @@ def _simulate_paid(ref: str) -> None:
 @bp.post("/pix/<ref>/pagar")
 def pay_pix(ref: str) -> Response:
     _charge_or_404(ref)
-    _simulate_paid(ref)
+    try:
+        _simulate_paid(ref)
+    except ProviderError:  # a cobv past its last payable day: its bank page says so
+        return redirect(url_for("sandbox.bank", ref=ref), code=303)
     payment = _payment(ref)
     target = url_for("debtor.pix", payment_id=payment.id) if payment else url_for("public.index")
     return redirect(target, code=303)
@@ -60,3 +64,6 @@ def checkout(ref: str) -> Response | str:
         charge=charge,
         creditor=payment.agreement.creditor if payment else None,
     )
+
+
+from portal.demo.sandbox import bank  # noqa: E402, F401 - the payer's bank for a cobv

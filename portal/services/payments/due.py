@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 
 from portal.adapters.payments.base import DueTerms, Payer
 from portal.core.clock import BRASILIA
+from portal.domain.calendar import anbima_calendar
+from portal.domain.cobv import CobvAmount, CobvTerms, cobv_amount
 from portal.models import Payment
 from portal.services.policies import policy_of
 
@@ -38,3 +40,25 @@ def due_terms_for(payment: Payment, now: datetime) -> DueTerms | None:
         juros_monthly_pct=policy.charges.juros_monthly_pct,
         payer=Payer(document=agreement.debtor.document, name=contact.name),
     )
+
+
+def late_amount(payment: Payment, now: datetime) -> CobvAmount | None:
+    """What the payer's bank asks today for a Pix charge with a due date paid late (itemised:
+    the installment, multa, juros), computed as the bank does (``portal.domain.cobv``); None
+    when the charge has no due date, is not late, or can no longer be paid."""
+    if not (payment.flags or {}).get("due_date_charge"):
+        return None
+    terms = due_terms_for(payment, now)
+    if terms is None:
+        return None
+    cobv = CobvTerms(
+        original_cents=payment.amount_cents,
+        due_date=terms.due_date,
+        days_valid_after_due=terms.days_valid_after_due,
+        multa_pct=terms.multa_pct,
+        juros_monthly_pct=terms.juros_monthly_pct,
+        discount_cents=terms.discount_cents,
+    )
+    # due_terms_for gave terms, so today is within the validity (which only rolls later).
+    amount = cobv_amount(cobv, now.astimezone(BRASILIA).date(), anbima_calendar())
+    return amount if amount.late_days else None
