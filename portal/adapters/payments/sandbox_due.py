@@ -21,14 +21,15 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from portal.adapters.payments.base import DueTerms, Payee, ProviderError, ProviderPayment
-from portal.core.clock import BRASILIA
 from portal.domain.calendar import anbima_calendar
 from portal.domain.cobv import CobvAmount, CobvNotPayable, CobvTerms, cobv_amount, last_payable_day
 from portal.domain.pix import InvalidBRCode, build_brcode, encode_brcode, parse_brcode
 
 COBV = "cobv"
+BRASILIA = ZoneInfo("America/Sao_Paulo")  # as pix_api.mapping (adapters do not import core)
 
 
 def cobv_terms(charge: Any) -> CobvTerms:

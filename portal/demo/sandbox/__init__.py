@@ -13,6 +13,7 @@ from portal.adapters.payments.base import ProviderError
 from portal.core.clock import now_utc
 from portal.core.context import Actor
 from portal.core.uow import unit_of_work
+from portal.demo.sandbox.bank import bank
 from portal.extensions import db
 from portal.models import ActorType, Payment, SandboxCharge
 from portal.services.payments import process_event, provider
@@ -66,4 +67,4 @@ def checkout(ref: str) -> Response | str:
     )
 
 
-from portal.demo.sandbox import bank  # noqa: E402, F401 - the payer's bank for a cobv
+bp.add_url_rule("/banco/<ref>", "bank", bank)  # the payer's bank for a cobv

@@ -13,17 +13,17 @@ from flask import abort, render_template
 
 from portal.adapters.payments.sandbox_due import COBV, cobv_terms
 from portal.core.clock import today_br
-from portal.demo.sandbox import _charge_or_404 as charge_or_404
-from portal.demo.sandbox import _payment, bp
 from portal.domain.calendar import anbima_calendar
 from portal.domain.cobv import CobvNotPayable, extended_due, last_payable_day
+from portal.extensions import db
+from portal.models import Payment, SandboxCharge
 from portal.services.payments import provider
 
 
-@bp.get("/banco/<ref>")
 def bank(ref: str) -> str:
-    charge = charge_or_404(ref)
-    if charge.kind != COBV:
+    """``GET /sandbox/banco/<ref>`` (registered by the sandbox blueprint)."""
+    charge = db.session.query(SandboxCharge).filter_by(ref=ref, kind=COBV).one_or_none()
+    if charge is None:
         abort(404)
     terms = cobv_terms(charge)
     calendar = anbima_calendar()
@@ -39,5 +39,7 @@ def bank(ref: str) -> str:
         last_day=last_payable_day(terms, calendar),
         quote=quote,
         open=charge.status == "awaiting",
-        creditor=payment.agreement.creditor if (payment := _payment(ref)) else None,
+        creditor=payment.agreement.creditor
+        if (payment := db.session.query(Payment).filter_by(provider_ref=ref).one_or_none())
+        else None,
     )
