@@ -93,7 +93,12 @@ def extended_due(terms: CobvTerms, calendar: BankCalendar) -> date:
 
 def last_payable_day(terms: CobvTerms, calendar: BankCalendar) -> date:
     """The last day the payer's bank accepts the charge."""
-    last = extended_due(terms, calendar) + timedelta(days=terms.days_valid_after_due)
+    return last_day_for(terms.due_date, terms.days_valid_after_due, calendar)
+
+
+def last_day_for(due_date: date, days_valid_after_due: int, calendar: BankCalendar) -> date:
+    """The last payable day of a charge due on ``due_date``, valid so many days after it."""
+    last = calendar.following(due_date) + timedelta(days=days_valid_after_due)
     return calendar.following(last)
 
 
