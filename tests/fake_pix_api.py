@@ -8,6 +8,7 @@ stranger's, fails the handshake like at a real PSP.
   every other call needs ``Authorization: Bearer`` with a live token (else 401).
 * ``PUT /cob/{txid}``, ``PUT /cobv/{txid}`` (required fields of ``CobSolicitada`` /
   ``CobVSolicitada``; a txid already used answers 400 ``CobOperacaoInvalida`` as PSPs do),
+  a ``cobv`` due before the day it is created answers 400 ``CobVOperacaoInvalida``;
   ``GET`` and ``PATCH`` (``status: REMOVIDA_PELO_USUARIO_RECEBEDOR``; refused for a paid one).
   ``pixCopiaECola`` is a dynamic BR Code (our encoder) pointing to the charge's location.
 * ``GET /pix`` by ``inicio``/``fim`` with ``paginacao``; ``PUT /pix/{e2eid}/devolucao/{id}``
@@ -219,6 +220,10 @@ class FakePixApi:
                     400,
                     "CobVOperacaoInvalida" if kind == "cobv" else "CobOperacaoInvalida",
                     f"faltam {', '.join(missing)}",
+                )
+            if kind == "cobv" and body["calendario"]["dataDeVencimento"] < date.today().isoformat():
+                return 400, _problem(  # the spec's CobVOperacaoInvalida violations
+                    400, "CobVOperacaoInvalida", "dataDeVencimento anterior à data de criação"
                 )
             return 201, self._create(kind, txid, body)
         if existing is None or self.kinds[txid] != kind:

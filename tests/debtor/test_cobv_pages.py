@@ -23,13 +23,10 @@ from tests.html import csrf_token, parse_page
 from tests.journey_helpers import debt_world, make_agreement
 
 
-def _late_agreement(client: FlaskClient, days_late: int):  # type: ignore[no-untyped-def]
+def _agreement(client: FlaskClient):  # type: ignore[no-untyped-def]
     world = debt_world()
     sign_in(client, world)
-    agreement = make_agreement(world, payment_count=3)
-    agreement.installments[0].due_date = today_br() - timedelta(days=days_late)
-    db.session.commit()
-    return agreement
+    return make_agreement(world, payment_count=3)
 
 
 def _open_pix(client: FlaskClient, agreement_id: int):  # type: ignore[no-untyped-def]
@@ -38,8 +35,18 @@ def _open_pix(client: FlaskClient, agreement_id: int):  # type: ignore[no-untype
     response = client.post(form["action"], data={"csrf_token": csrf_token(soup)})
     assert response.status_code == 303
     payment = db.session.scalars(sa.select(Payment)).one()
-    assert payment.flags["due_date_charge"] is True
     return payment, parse_page(client.get(response.headers["Location"]))
+
+
+def _days_pass(client: FlaskClient, payment: Payment, days_late: int):  # type: ignore[no-untyped-def]
+    """As if time had passed since the code was made: the installment (and the charge at the
+    sandbox) fell due ``days_late`` days ago. The page is read again."""
+    due = today_br() - timedelta(days=days_late)
+    payment.installment.due_date = due
+    charge = db.session.scalars(sa.select(SandboxCharge)).one()
+    charge.details = {**charge.details, "due": {**charge.details["due"], "due_date": str(due)}}
+    db.session.commit()
+    return parse_page(client.get(f"/pagamentos/{payment.id}/pix"))
 
 
 def _expected(payment: Payment):  # type: ignore[no-untyped-def]
@@ -57,8 +64,10 @@ def _expected(payment: Payment):  # type: ignore[no-untyped-def]
 def test_a_late_installment_is_paid_with_the_days_multa_and_juros_on_top(
     app: Flask, client: FlaskClient
 ) -> None:
-    agreement = _late_agreement(client, days_late=12)
-    payment, pix_page = _open_pix(client, agreement.id)
+    agreement = _agreement(client)
+    payment, _ = _open_pix(client, agreement.id)  # a code made before the due date
+    assert payment.flags["due_date_charge"] is True
+    pix_page = _days_pass(client, payment, 12)
     expected = _expected(payment)
     assert expected.late_days >= 10 and expected.multa_cents > 0 and expected.juros_cents > 0
 
@@ -114,8 +123,9 @@ def test_a_late_installment_is_paid_with_the_days_multa_and_juros_on_top(
 def test_before_the_due_date_the_page_only_warns_and_the_bank_asks_the_amount(
     client: FlaskClient,
 ) -> None:
-    agreement = _late_agreement(client, days_late=-5)  # due in five days
-    payment, pix_page = _open_pix(client, agreement.id)
+    agreement = _agreement(client)
+    payment, pix_page = _open_pix(client, agreement.id)  # not due yet
+    assert payment.flags["due_date_charge"] is True
     assert pix_page.select_one(".late-amount") is None
     assert "Se for pago depois dessa data" in pix_page.get_text()
     bank = parse_page(client.get(f"/sandbox/banco/{payment.provider_ref}"))
@@ -124,12 +134,9 @@ def test_before_the_due_date_the_page_only_warns_and_the_bank_asks_the_amount(
 
 
 def test_past_its_last_day_the_bank_refuses_and_nothing_is_paid(client: FlaskClient) -> None:
-    agreement = _late_agreement(client, days_late=3)
+    agreement = _agreement(client)
     payment, _ = _open_pix(client, agreement.id)
-    charge = db.session.scalars(sa.select(SandboxCharge)).one()
-    long_ago = (today_br() - timedelta(days=90)).isoformat()
-    charge.details = {**charge.details, "due": {**charge.details["due"], "due_date": long_ago}}
-    db.session.commit()
+    _days_pass(client, payment, 90)
     bank = parse_page(client.get(f"/sandbox/banco/{payment.provider_ref}"))
     assert "O prazo para pagar esta cobrança terminou" in bank.get_text()
     assert bank.find("form", action=f"/sandbox/pix/{payment.provider_ref}/pagar") is None
@@ -153,3 +160,18 @@ def test_the_bank_page_is_only_for_charges_with_a_due_date(client: FlaskClient) 
     assert not (payment.flags or {}).get("due_date_charge")
     assert client.get(f"/sandbox/banco/{payment.provider_ref}").status_code == 404
     assert client.get("/sandbox/banco/sbx_cobv_unknown").status_code == 404
+
+
+def test_an_installment_already_late_gets_an_immediate_charge_at_its_amount(
+    client: FlaskClient,
+) -> None:
+    """The API refuses a cobv due before the day it is made: a code first asked for after the
+    due date is an immediate one, at the installment's amount, without multa or juros."""
+    agreement = _agreement(client)
+    agreement.installments[0].due_date = today_br() - timedelta(days=1)
+    db.session.commit()
+    payment, pix_page = _open_pix(client, agreement.id)
+    assert not (payment.flags or {}).get("due_date_charge")
+    assert db.session.scalars(sa.select(SandboxCharge)).one().kind == "pix"
+    assert pix_page.select_one(".late-amount") is None
+    assert pix_page.find("a", href=f"/sandbox/banco/{payment.provider_ref}") is None

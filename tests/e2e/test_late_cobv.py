@@ -1,9 +1,9 @@
 """Paying an installment after its due date through a Pix charge with a due date (issue 19), in
-the embedded default where the sandbox plays the bank: a debtor accepts a plan and pays the
-entrada; days after the next installment's due date (the server restarted with
-``CLOCK_OFFSET_DAYS`` on the same database) its Pix page tells her the day's amount with multa
-and juros, the sandbox bank shows and takes that amount, and the receipt shows the installment
-and, apart, the multa and juros paid on top.
+the embedded default where the sandbox plays the bank: a debtor accepts a plan, pays the
+entrada and opens the next installment's Pix code; days after that installment's due date (the
+server restarted with ``CLOCK_OFFSET_DAYS`` on the same database) its Pix page tells her the
+day's amount with multa and juros, the sandbox bank shows and takes that amount, and the
+receipt shows the installment and, apart, the multa and juros paid on top.
 
 The test runs its own server, not the shared one: the clock is a start-up setting.
 """
@@ -106,6 +106,13 @@ def test_pay_an_installment_late_by_its_cobv_with_the_updated_amount(
         page.locator("#pix-status").get_by_text("Pagamento recebido! Obrigado.").wait_for()
         page.goto(agreement_url)
         wait_for_document(page, "Comprovante da entrada (PDF)")
+        # She opens the next installment's Pix before its due date: a code with a due date
+        # (the API refuses one due before the day it is made).
+        page.get_by_role("button", name=PIX_BUTTON).click()
+        page.wait_for_url(re.compile(r"/pagamentos/\d+/pix$"))
+        pix_url = page.url
+        assert "Se for pago depois dessa data" in page.locator("main").inner_text()
+        check_page(page)
         assert page.console_problems == []
         context.close()
 
@@ -121,8 +128,7 @@ def test_pay_an_installment_late_by_its_cobv_with_the_updated_amount(
         page.goto(agreement_url)
         check_page(page)
         page.get_by_role("button", name=PIX_BUTTON).click()
-        page.wait_for_url(re.compile(r"/pagamentos/\d+/pix$"))
-        pix_url = page.url
+        page.wait_for_url(pix_url)  # the same code, still open
         payment_id = int(pix_url.rsplit("/", 2)[1])
         terms = _charge_terms(later, payment_id)
         assert terms.due_date == due and terms.multa_pct > 0 and terms.juros_monthly_pct > 0

@@ -168,9 +168,9 @@ def test_late_cobv_payment_has_multa_and_juros_outside_the_installment(
     fake: FakePixApi, pki: Pki
 ) -> None:
     provider = provider_for(fake, pki)
-    due = date.today() - timedelta(days=5)
+    due = date.today() + timedelta(days=1)  # a cobv cannot be due before it is created
     while due.weekday() >= 5:  # a weekday: the juros count from the due date itself
-        due -= timedelta(days=1)
+        due += timedelta(days=1)
     payment = provider.create_pix_due(
         amount_cents=10_000,
         description="parcela",
@@ -299,3 +299,19 @@ def test_a_devolucao_the_psp_could_not_make_is_an_alert(
     assert events[-1].type == "pix.devolucao.nao_realizado"
     assert events[-1].payment is not None and events[-1].payment.refunded_cents == 0
     assert any("NOT made" in record.getMessage() for record in caplog.records)
+
+
+def test_a_cobv_due_before_the_day_it_is_made_is_refused(fake: FakePixApi, pki: Pki) -> None:
+    """The spec's CobVOperacaoInvalida: the portal asks for an immediate charge instead."""
+    provider = provider_for(fake, pki)
+    with pytest.raises(PixApiError) as refused:
+        provider.create_pix_due(
+            amount_cents=5_000,
+            description="p",
+            payee=PAYEE,
+            metadata={},
+            terms=terms(date.today() - timedelta(days=1)),
+            idempotency_key="yesterday",
+        )
+    assert refused.value.status == 400
+    assert fake.charges == {}
