@@ -8,6 +8,7 @@ stranger's, fails the handshake like at a real PSP.
   every other call needs ``Authorization: Bearer`` with a live token (else 401).
 * ``PUT /cob/{txid}``, ``PUT /cobv/{txid}`` (required fields of ``CobSolicitada`` /
   ``CobVSolicitada``; a txid already used answers 400 ``CobOperacaoInvalida`` as PSPs do),
+  a ``cobv`` due before the day it is created answers 400 ``CobVOperacaoInvalida``;
   ``GET`` and ``PATCH`` (``status: REMOVIDA_PELO_USUARIO_RECEBEDOR``; refused for a paid one).
   ``pixCopiaECola`` is a dynamic BR Code (our encoder) pointing to the charge's location.
 * ``GET /pix`` by ``inicio``/``fim`` with ``paginacao``; ``PUT /pix/{e2eid}/devolucao/{id}``
@@ -16,8 +17,12 @@ stranger's, fails the handshake like at a real PSP.
 Test drivers (god mode): :meth:`FakePixApi.pay` pays a charge on a given day — for a ``cobv``
 paid after its due date the fake adds multa (modalidade 2: percent once) and juros
 (modalidade 3: percent a month, pro rata per calendar day, 30-day month) per the spec's
-``componentesValor`` rule ``valor = original + multa + juros``; a due date on a weekend rolls to
-the Monday (holidays are not modelled); past ``validadeAposVencimento`` it refuses.
+``componentesValor`` rule ``valor = original - desconto + multa + juros``, and takes off the
+desconto (modalidade 1, a fixed value until a date) paid early enough. A due date on a weekend
+rolls to the Monday and the charges count from there, as does the validity, whose last day
+rolls to a Monday too (the spec's examples A to G; holidays are not modelled); past it the fake
+refuses. Its arithmetic is its own, not ``portal.domain.cobv``'s: a test checks that the two
+agree (tests/adapters/payments/pix_api/test_cobv_amounts.py).
 :meth:`~FakePixApi.settle_refund` finishes a devolução; :meth:`~FakePixApi.notification` is
 the webhook body a PSP would post. Knobs: ``corrupt_codes``, ``foreign_location``,
 ``delay_seconds``, ``reject_next`` (status), ``token_lifetime``.
@@ -95,12 +100,12 @@ class FakePixApi:
             parts: dict[str, Any] = {"original": {"valor": _money(original)}}
             total = original
             if self.kinds[txid] == "cobv":
-                multa, juros = self._late_charges(charge, original, on or date.today())
-                if multa:
-                    parts["multa"] = {"valor": _money(multa)}
-                if juros:
-                    parts["juros"] = {"valor": _money(juros)}
-                total = original + multa.quantize(_CENT, ROUND_HALF_UP)
+                desconto, multa, juros = self.due_amounts(charge, on or date.today())
+                for name, value in (("desconto", desconto), ("multa", multa), ("juros", juros)):
+                    if value:
+                        parts[name] = {"valor": _money(value)}
+                total = original - desconto.quantize(_CENT, ROUND_HALF_UP)
+                total += multa.quantize(_CENT, ROUND_HALF_UP)
                 total += juros.quantize(_CENT, ROUND_HALF_UP)
             pix = {
                 "endToEndId": "E" + secrets.token_hex(16)[:31].upper(),
@@ -117,21 +122,24 @@ class FakePixApi:
             return pix
 
     @staticmethod
-    def _late_charges(
-        charge: dict[str, Any], original: Decimal, on: date
-    ) -> tuple[Decimal, Decimal]:
+    def due_amounts(charge: dict[str, Any], on: date) -> tuple[Decimal, Decimal, Decimal]:
+        """(desconto, multa, juros) of a ``cobv`` paid on ``on``; ``ValueError`` past its
+        validity."""
         calendar = charge["calendario"]
-        due = date.fromisoformat(calendar["dataDeVencimento"])
-        effective = due
-        while effective.weekday() >= 5:  # a weekend due date rolls to Monday
-            effective += timedelta(days=1)
-        last = effective + timedelta(days=int(calendar.get("validadeAposVencimento", 30)))
-        if on > last:
+        effective = _weekday(date.fromisoformat(calendar["dataDeVencimento"]))
+        valid = int(calendar.get("validadeAposVencimento", 30))
+        if on > _weekday(effective + timedelta(days=valid)):
             raise ValueError("past validadeAposVencimento: the payer's bank refuses it")
-        if on <= effective:
-            return Decimal(0), Decimal(0)
-        days = (on - due).days
         valor = charge["valor"]
+        original = Decimal(valor["original"])
+        if on <= effective:
+            desconto = valor.get("desconto") or {}
+            assert desconto.get("modalidade", 1) == 1
+            for step in sorted(desconto.get("descontoDataFixa", []), key=lambda d: d["data"]):
+                if on <= _weekday(date.fromisoformat(step["data"])):
+                    return Decimal(step["valorPerc"]), Decimal(0), Decimal(0)
+            return Decimal(0), Decimal(0), Decimal(0)
+        days = (on - effective).days
         multa = juros = Decimal(0)
         if "multa" in valor:
             assert valor["multa"]["modalidade"] == 2
@@ -139,7 +147,7 @@ class FakePixApi:
         if "juros" in valor:
             assert valor["juros"]["modalidade"] == 3
             juros = original * Decimal(valor["juros"]["valorPerc"]) / 100 / 30 * days
-        return multa, juros
+        return Decimal(0), multa, juros
 
     def settle_refund(
         self, e2eid: str, refund_id: str, status: str = "DEVOLVIDO"
@@ -222,6 +230,10 @@ class FakePixApi:
                     400,
                     "CobVOperacaoInvalida" if kind == "cobv" else "CobOperacaoInvalida",
                     f"faltam {', '.join(missing)}",
+                )
+            if kind == "cobv" and body["calendario"]["dataDeVencimento"] < date.today().isoformat():
+                return 400, _problem(  # the spec's CobVOperacaoInvalida violations
+                    400, "CobVOperacaoInvalida", "dataDeVencimento anterior à data de criação"
                 )
             return 201, self._create(kind, txid, body)
         if existing is None or self.kinds[txid] != kind:
@@ -316,6 +328,12 @@ class FakePixApi:
         }
         refunds.append(refund)
         return 201, refund
+
+
+def _weekday(day: date) -> date:
+    while day.weekday() >= 5:  # Saturday or Sunday: the next Monday
+        day += timedelta(days=1)
+    return day
 
 
 def _problem(status: int, kind: str, title: str) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from flask.testing import FlaskClient
 
 from portal.core.clock import now_utc
 from portal.core.context import SYSTEM
+from portal.domain.calendar import BankCalendar
+from portal.domain.cobv import CobvTerms, cobv_amount
 from portal.extensions import db
 from portal.models import AuditEvent, Installment, Payment, ProviderEventRecord
 from portal.services.negotiation import cancel_by_debtor
@@ -125,9 +127,17 @@ def test_late_payment_settles_the_installment_and_keeps_multa_and_juros_apart(
     due = payment.installment.due_date
     pix = fake.pay(payment.provider_ref or "", on=due + timedelta(days=12))
     policy = policy_of(payment.agreement.policy_version)
-    expected_charges = round(payment.amount_cents * float(policy.charges.multa_pct) / 100) + round(
-        payment.amount_cents * float(policy.charges.juros_monthly_pct) / 100 / 30 * 12
+    terms = CobvTerms(
+        payment.amount_cents,
+        due,
+        policy.breach.breach_after_days,
+        policy.charges.multa_pct,
+        policy.charges.juros_monthly_pct,
     )
+    # The fake models weekends, not holidays (its agreement with the domain: test_cobv_amounts).
+    late = cobv_amount(terms, due + timedelta(days=12), BankCalendar(frozenset()))
+    expected_charges = late.charges_cents
+    assert expected_charges > 0
     assert int(pix["valor"].replace(".", "")) == payment.amount_cents + expected_charges
     answer = client.post(HOOK, data=fake.notification(pix), content_type="application/json")
     assert answer.json["outcomes"] == ["succeeded"]

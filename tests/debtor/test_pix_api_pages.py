@@ -56,3 +56,41 @@ def test_the_debtor_pays_with_the_psps_code_and_sees_no_card_option(
     refused = client.post(f"{base}/card", data={"csrf_token": csrf_token(soup)})
     assert refused.status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
+
+
+def test_a_late_installment_shows_what_the_psp_then_charges(
+    fake: FakePixApi, client: FlaskClient
+) -> None:
+    """The pay page's figures for today (portal.domain.cobv) are what the PSP takes for a code
+    made before the due date and paid after it."""
+    from datetime import timedelta
+
+    from portal.core.clock import today_br
+    from portal.core.formatting import brl
+    from portal.domain.calendar import anbima_calendar
+
+    world = debt_world()
+    sign_in(client, world)
+    agreement = make_agreement(world, payment_count=3)
+    soup = parse_page(client.get(f"/acordos/{agreement.id}"))
+    form = soup.find("form", action=f"/acordos/{agreement.id}/pagamentos/0/pix")
+    client.post(form["action"], data={"csrf_token": csrf_token(soup)})
+    payment = db.session.scalars(sa.select(Payment)).one()
+    (charge,) = fake.charges.values()
+    # Twelve days or so pass: the installment and the PSP's charge fell due that long ago.
+    due = today_br() - timedelta(days=12)
+    while not anbima_calendar().is_business_day(due):  # the fake knows weekends only
+        due -= timedelta(days=1)
+    payment.installment.due_date = due
+    db.session.commit()
+    charge["calendario"]["dataDeVencimento"] = due.isoformat()
+    late = parse_page(client.get(f"/pagamentos/{payment.id}/pix")).select_one(".late-amount")
+    assert late is not None
+    pix = fake.pay(charge["txid"], on=today_br())
+    parts = {
+        name: int(part["valor"].replace(".", "")) for name, part in pix["componentesValor"].items()
+    }
+    text = late.get_text(" ", strip=True)
+    assert f"Multa {brl(parts['multa'])}" in text
+    assert brl(parts["juros"]) in text
+    assert f"Total hoje {brl(int(pix['valor'].replace('.', '')))}" in text

@@ -21,12 +21,13 @@ from portal.adapters.payments.base import (
     ProviderEvent,
     ProviderPayment,
 )
+from portal.adapters.payments.sandbox_due import SandboxDueCharges
 from portal.adapters.payments.sandbox_recurring import SandboxRecurring
 from portal.domain.payments import PaymentStatus
 from portal.domain.pix import InvalidBRCode, build_brcode
 
 
-class SandboxProvider(SandboxRecurring):
+class SandboxProvider(SandboxRecurring, SandboxDueCharges):  # sandbox_recurring.py, sandbox_due.py
     name = "sandbox"
 
     def __init__(self, base_url: str, session_factory: object) -> None:
@@ -43,7 +44,7 @@ class SandboxProvider(SandboxRecurring):
         return self.session.scalar(sa.select(SandboxCharge).filter_by(**where))
 
     def _view(self, charge) -> ProviderPayment:  # type: ignore[no-untyped-def]
-        received = charge.amount_cents if charge.status in ("succeeded", "refunded") else None
+        received, charges = self._due_received(charge)
         return ProviderPayment(
             provider_ref=charge.ref,
             status=PaymentStatus(charge.status),
@@ -57,6 +58,7 @@ class SandboxProvider(SandboxRecurring):
             else None,
             refunded_cents=charge.refunded_cents,
             metadata=dict(charge.details.get("meta", {})),
+            charges_cents=charges,
         )
 
     def _create(
@@ -183,6 +185,7 @@ class SandboxProvider(SandboxRecurring):
         charge = self._find(ref=provider_ref)
         if charge is None:
             raise ProviderError("unknown sandbox charge")
+        self._settle_due(charge, now)  # a cobv: today's amount, or ProviderError past its validity
         charge.status = PaymentStatus.SUCCEEDED.value
         self.session.flush()
         return ProviderEvent(

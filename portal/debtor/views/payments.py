@@ -26,7 +26,7 @@ from portal.domain.pix import InvalidBRCode, parse_brcode
 from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Agreement, Installment, Payment
-from portal.services.payments import PaymentUnavailable, start_payment
+from portal.services.payments import PaymentUnavailable, late_amount, start_payment
 
 PAYABLE_METHODS = ("pix", "card")
 
@@ -106,9 +106,10 @@ def pix(payment_id: int) -> str:
     payment = _own_payment(payment_id)
     if payment.method != "pix":
         abort(404)
-    qr = receiver = None
+    qr = receiver = late = None
     ended = _code_withdrawn(payment)
     if payment.pix_payload and payment.status not in ("succeeded", "refunded") and not ended:
+        late = late_amount(payment, now_utc())  # a cobv past its due date: today's amount
         qr = qr_svg(payment.pix_payload)
         try:
             receiver = parse_brcode(payment.pix_payload).merchant_name
@@ -121,6 +122,7 @@ def pix(payment_id: int) -> str:
         installment=payment.installment,
         qr=qr,
         receiver=receiver,
+        late=late,
         ended=ended,
         now=now_utc(),
         sandbox=current_app.config["PAYMENT_PROVIDER"] == "sandbox",

@@ -9,9 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from portal.adapters.payments.base import ProviderError
 from portal.core.clock import now_utc
 from portal.core.context import Actor
 from portal.core.uow import unit_of_work
+from portal.demo.sandbox.bank import bank
 from portal.extensions import db
 from portal.models import ActorType, Payment, SandboxCharge
 from portal.services.payments import process_event, provider
@@ -40,7 +42,10 @@ def _simulate_paid(ref: str) -> None:
 @bp.post("/pix/<ref>/pagar")
 def pay_pix(ref: str) -> Response:
     _charge_or_404(ref)
-    _simulate_paid(ref)
+    try:
+        _simulate_paid(ref)
+    except ProviderError:  # a cobv past its last payable day: its bank page says so
+        return redirect(url_for("sandbox.bank", ref=ref), code=303)
     payment = _payment(ref)
     target = url_for("debtor.pix", payment_id=payment.id) if payment else url_for("public.index")
     return redirect(target, code=303)
@@ -61,6 +66,8 @@ def checkout(ref: str) -> Response | str:
         creditor=payment.agreement.creditor if payment else None,
     )
 
+
+bp.add_url_rule("/banco/<ref>", "bank", bank)  # the payer's bank for a cobv
 
 from portal.demo.sandbox.recurring import register_recurring  # noqa: E402
 

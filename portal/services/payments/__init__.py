@@ -2,6 +2,7 @@
 refunds, expiry and reconciliation. Other contexts and the blueprints use this module."""
 
 from portal.services.payments.attempts import being_confirmed, next_payable, start_payment
+from portal.services.payments.due import late_amount
 from portal.services.payments.early import (
     CoveredInstallment,
     EarlyOptions,
@@ -37,6 +38,7 @@ __all__ = [
     "early_quote",
     "expire_attempts",
     "find_payment",
+    "late_amount",
     "next_payable",
     "payee_for",
     "process_event",

@@ -146,7 +146,8 @@ def test_out_of_order_processing_after_success_is_ignored(app: Flask) -> None:
 
 def test_late_success_after_local_expiry_is_applied_and_flagged(app: Flask) -> None:
     """Scenario 19: the expiry job asks the provider; a success arriving later is forced."""
-    agreement = _agreement()
+    # À vista: an immediate Pix that expires within the hour (an installment's has a due date).
+    agreement = _agreement(payments=1)
     payment = _start(agreement)
     assert expire_attempts(db.session, now_utc() + timedelta(hours=2)) == 1
     db.session.commit()
@@ -160,7 +161,8 @@ def test_late_success_after_local_expiry_is_applied_and_flagged(app: Flask) -> N
 
 
 def test_expiry_asks_the_provider_first(app: Flask) -> None:
-    agreement = _agreement()
+    # À vista: an immediate Pix that expires within the hour (an installment's has a due date).
+    agreement = _agreement(payments=1)
     payment = _start(agreement)
     provider().simulate_success(str(payment.provider_ref), now_utc())  # paid at the bank
     expire_attempts(db.session, now_utc() + timedelta(hours=2))

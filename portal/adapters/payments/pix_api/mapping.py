@@ -32,6 +32,8 @@ from portal.adapters.payments.base import (
     ProviderEvent,
     ProviderPayment,
 )
+from portal.domain.calendar import anbima_calendar
+from portal.domain.cobv import last_day_for
 from portal.domain.payments import PaymentStatus
 from portal.domain.pix import InvalidBRCode, parse_brcode
 
@@ -141,8 +143,9 @@ def _key(payee: Payee) -> str:
 
 
 def due_expiry(terms_due: date, days_after: int) -> datetime:
-    """The last moment a ``cobv`` is payable: the end of the last valid day in Brasília."""
-    last_day = terms_due + timedelta(days=days_after)
+    """The last moment a ``cobv`` is payable: the end of the last valid day in Brasília (the
+    due date and then the last day moved past weekends and bank holidays, per the spec)."""
+    last_day = last_day_for(terms_due, days_after, anbima_calendar())
     return datetime.combine(last_day, time(23, 59, 59), BRAZIL).astimezone(UTC)
 
 

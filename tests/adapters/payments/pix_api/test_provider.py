@@ -168,7 +168,9 @@ def test_late_cobv_payment_has_multa_and_juros_outside_the_installment(
     fake: FakePixApi, pki: Pki
 ) -> None:
     provider = provider_for(fake, pki)
-    due = date.today() - timedelta(days=5)
+    due = date.today() + timedelta(days=1)  # a cobv cannot be due before it is created
+    while due.weekday() >= 5:  # a weekday: the juros count from the due date itself
+        due += timedelta(days=1)
     payment = provider.create_pix_due(
         amount_cents=10_000,
         description="parcela",
@@ -213,8 +215,11 @@ def test_paid_on_time_no_charges_and_past_validity_refused(fake: FakePixApi, pki
         terms=terms(due, days=5),
         idempotency_key="b",
     )
+    # Monday + 5 days is a Saturday, so the last payable day is the Monday after (the spec's
+    # example G): due + 9 is still payable, due + 10 is not.
     with pytest.raises(ValueError, match="validadeAposVencimento"):
-        fake.pay(late.provider_ref, on=due + timedelta(days=9))
+        fake.pay(late.provider_ref, on=due + timedelta(days=10))
+    assert fake.pay(late.provider_ref, on=due + timedelta(days=9))["valor"] > "50.00"
 
 
 def test_devolucao_is_idempotent_and_its_settlement_is_an_event(fake: FakePixApi, pki: Pki) -> None:
@@ -294,3 +299,19 @@ def test_a_devolucao_the_psp_could_not_make_is_an_alert(
     assert events[-1].type == "pix.devolucao.nao_realizado"
     assert events[-1].payment is not None and events[-1].payment.refunded_cents == 0
     assert any("NOT made" in record.getMessage() for record in caplog.records)
+
+
+def test_a_cobv_due_before_the_day_it_is_made_is_refused(fake: FakePixApi, pki: Pki) -> None:
+    """The spec's CobVOperacaoInvalida: the portal asks for an immediate charge instead."""
+    provider = provider_for(fake, pki)
+    with pytest.raises(PixApiError) as refused:
+        provider.create_pix_due(
+            amount_cents=5_000,
+            description="p",
+            payee=PAYEE,
+            metadata={},
+            terms=terms(date.today() - timedelta(days=1)),
+            idempotency_key="yesterday",
+        )
+    assert refused.value.status == 400
+    assert fake.charges == {}
