@@ -236,6 +236,11 @@ def pending_callbacks(session: DbSession) -> int:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy fires after_commit when a SAVEPOINT is released too: nothing is durable
+        # until the outermost transaction commits (the worker applies each provider event in
+        # a savepoint; its e-mails must not leave before the batch commits).
+        return
     session.info.pop(_HANDOVER, None)
     callbacks = session.info.pop(_KEY, [])
     for callback in callbacks:

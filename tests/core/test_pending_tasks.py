@@ -193,3 +193,24 @@ def test_wake_ups_are_one_in_flight(app: Flask, broker: list[dict[str, Any]]) ->
         client.delete(key)
         app.config["CELERY_BROKER_URL"] = previous
         app.extensions.pop("portal_wake_redis", None)
+
+
+def test_releasing_a_savepoint_sends_nothing_before_the_commit(
+    app: Flask, broker: list[dict[str, Any]]
+) -> None:
+    """SQLAlchemy fires ``after_commit`` on a RELEASE SAVEPOINT as well: still nothing leaves
+    until the outermost transaction commits, and a rollback then drops it all."""
+    create_debtor()
+    with savepoint(db.session):
+        enqueue_after_commit(db.session, ping.name, "inside")
+    with db.session.begin_nested():
+        enqueue_after_commit(db.session, ping.name, "raw savepoint")
+    assert broker == []
+    db.session.rollback()
+    assert broker == [] and _pending() == []
+    create_debtor()
+    with savepoint(db.session):
+        enqueue_after_commit(db.session, ping.name, "inside")
+    assert broker == []
+    db.session.commit()
+    assert [b["args"] for b in broker] == [["inside"]]
