@@ -26,7 +26,11 @@ SECRET = "whsec_inbox_concurrency"
 
 
 @pytest.fixture
-def queued(committed: Flask) -> Iterator[tuple[Flask, FakeStripe]]:
+def queued(committed: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Flask, FakeStripe]]:
+    """Events applied by workers, which the tests run themselves (no wake-ups)."""
+    import portal.services.payments.inbox as inbox
+
+    monkeypatch.setattr(inbox, "wake_after_commit", lambda *_args: None)
     fake = FakeStripe()
     previous = (
         committed.extensions["payment_provider"],
@@ -117,6 +121,9 @@ def test_two_workers_draining_at_once_apply_each_event_once(
             finally:
                 db.session.remove()
 
+    with app.app_context():
+        assert received_waiting(db.session) == len(events)  # recorded, none applied yet
+        db.session.remove()
     applied = _at_once(2, drain)
     with app.app_context():
         assert sum(applied) == len(events)
