@@ -34,10 +34,20 @@ def run(
     payment_ids, fake = prepare.open_payments(app, 1, bench.WEBHOOK_EVENTS)
     bench.say(f"  ({time.perf_counter() - started:.0f} s)")
     events = list(prepare.succeeded_events(app, fake, payment_ids))
-    port = free_port()
-    with gunicorn("wsgi:app", port, server_env, work / "portal.log", ready_path="/healthz"):
+    port, hello_port = free_port(), free_port()
+    portal, hello = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{hello_port}"
+    with (
+        gunicorn("wsgi:app", port, server_env, work / "portal.log", ready_path="/healthz"),
+        gunicorn("bench.hello:app", hello_port, dict(os.environ), work / "hello.log"),
+    ):
+        # The yardsticks under the same load, right before: a bare Flask app and /healthz
+        # (the portal's cheapest request: one query).
+        bench.say("wrk hello, then /healthz…")
+        hooks_hello = bench.measure(hello, path="/")
+        hooks_healthz = bench.measure(portal, path="/healthz")
         bench.say(f"webhook ingest: {len(events):,} signed events…")
-        hooks = bench.webhook_run(f"http://127.0.0.1:{port}", app, events, work)
+        hooks = bench.webhook_run(portal, app, events, work)
+    hooks["hello_rps"], hooks["healthz_rps"] = hooks_hello["rps"], hooks_healthz["rps"]
     hooks["load_1m_after"] = round(os.getloadavg()[0], 2)
     bench.say(
         f"- webhook ingest: {hooks['events'] - hooks['redelivered']:,} of {hooks['events']:,} "
@@ -49,7 +59,10 @@ def run(
         f"then applied by one worker process {hooks['worker_applied']:,} in "
         f"{hooks['worker_s']:.1f} s = {hooks['worker_per_s']:,.0f} events/s, "
         f"errors {hooks['errors']}; load {facts['load_1m']} before, "
-        f"{hooks['load_1m_after']} after"
+        f"{hooks['load_1m_after']} after; just before: hello {hooks['hello_rps']:,.0f} req/s, "
+        f"/healthz {hooks['healthz_rps']:,.0f} req/s (ingest/hello "
+        f"{hooks['events_per_s'] / hooks['hello_rps']:.2f}, ingest/healthz "
+        f"{hooks['events_per_s'] / hooks['healthz_rps']:.2f})"
     )
     out = results / "webhooks.json"
     out.write_text(
