@@ -1,9 +1,10 @@
 """``python -m bench.profile_pages [path …]``: where a page's time goes, in-process.
 
 Builds the portal with the bench's production settings on its own PostgreSQL database
-(``BENCH_PROFILE_DATABASE``, default ``portal_profile``), signs a demo debtor in through a
-reminder link, then for each case: the mean time per request, the SQL statements per request,
-and a pyinstrument profile of ``BENCH_PROFILE_REQUESTS`` requests (default 200).
+(``BENCH_PROFILE_DATABASE``, default ``portal_profile``; Redis ``BENCH_REDIS_URL``), signs a
+demo debtor in through a reminder link, then for each case: the mean time per request, the SQL
+statements per request, and a pyinstrument profile of ``BENCH_PROFILE_REQUESTS`` requests
+(default 200).
 
 Cases: ``/``, ``/healthz``, ``/aprenda`` (no session), ``/inicio`` (signed in), ``pix`` (the
 status poll), ``webhook`` (a new signed ``payment_intent.succeeded`` each time),
@@ -25,6 +26,7 @@ from bench import prepare
 
 DATABASE = os.environ.get("BENCH_PROFILE_DATABASE", "portal_profile")
 REQUESTS = int(os.environ.get("BENCH_PROFILE_REQUESTS", "200"))
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 BASE = "https://portal.bench.invalid"
 
 
@@ -127,7 +129,7 @@ def main(names: list[str]) -> int:
     os.environ.update(
         bench_env.production_env(
             database=DATABASE,
-            redis_url="redis://127.0.0.1:6379/12",
+            redis_url=REDIS_URL,
             API_RATE_LIMIT="1000000 per minute",
         )
     )

@@ -10,7 +10,8 @@
 
 Settings (environment): BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (50),
 BENCH_THREADS (2), BENCH_CSV_ROWS (20000), BENCH_WEBHOOK_EVENTS (1500), BENCH_API_BATCH (100),
-BENCH_REDIS_URL (redis://127.0.0.1:6379/12: the bench empties that database), BENCH_KEEP_DB.
+BENCH_REDIS_URL (redis://127.0.0.1:6379/12: the bench empties that database), BENCH_KEEP_DB,
+BENCH_ONLY (``webhooks``: only the webhook ingest, see ``bench.webhooks_only``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ LINK_DEBTORS = min(CSV_ROWS, 4_900)  # + the demo debtors: within a bulk job's 5
 DATABASE = os.environ.get("BENCH_DATABASE", "portal_bench")
 STALL_S = 5  # webhook run: no new event recorded for this long means the rest were lost
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+ONLY = os.environ.get("BENCH_ONLY", "")
 
 
 def say(text: str) -> None:
@@ -176,6 +178,7 @@ def webhook_run(base: str, app: Any, events: list[dict[str, Any]], work: Path) -
                 )
                 retried += 1
         _recorded_count, missing = _recorded(app, ids)
+    result.update(_apply_received(app))
     result.update(_webhook_effects(app, ids))
     result["events"] = len(ids)
     result["redelivered"] = retried
@@ -199,6 +202,30 @@ def _recorded(app: Any, event_ids: list[str]) -> tuple[int, set[str]]:
             )
         )
     return len(seen), set(event_ids) - seen
+
+
+def _apply_received(app: Any) -> dict[str, Any]:
+    """The worker's part, timed: the portal records events and answers; a Celery worker
+    applies them (``portal.apply_provider_events``). The bench runs no worker: this process
+    does its work, with the same production settings, once every event is recorded."""
+    from portal.core.uow import unit_of_work, unit_per_step
+    from portal.extensions import db
+    from portal.services.payments import apply_received_steps, received_waiting
+
+    started = time.perf_counter()
+    applied = 0
+    with app.app_context():
+        for count in unit_per_step(apply_received_steps(db.session)):
+            applied += count
+        with unit_of_work(db.session):
+            left = received_waiting(db.session)
+    seconds = time.perf_counter() - started
+    return {
+        "worker_applied": applied,
+        "worker_s": seconds,
+        "worker_per_s": applied / seconds if seconds else 0.0,
+        "left_received": left,
+    }
 
 
 def _webhook_effects(app: Any, event_ids: list[str]) -> dict[str, int]:
@@ -297,6 +324,11 @@ def main() -> int:
     figures: dict[str, Any] = {"conditions": facts}
     say("preparing: migrations and demo data…")
     prepare.migrate_and_seed(app)
+    if ONLY == "webhooks":
+        from bench import webhooks_only
+
+        hooks = webhooks_only.run(app, server_env, work, facts, RESULTS)
+        return _finish(app, hooks)
     csv_creditor = 1
     csv_path = work / "import.csv"
     prepare.write_csv(csv_path, CSV_ROWS)
@@ -423,7 +455,9 @@ def main() -> int:
         f"**{hooks['events_per_s']:,.0f} events/s** "
         f"(p50 {hooks['p50_us'] / 1000:.1f} ms, p99 {hooks['p99_us'] / 1000:.1f} ms); "
         f"applied {hooks['applied']:,}, lost {hooks['lost']}, doubled {hooks['doubled']}, "
-        f"redelivered {hooks['redelivered']}",
+        f"redelivered {hooks['redelivered']}; then applied by one worker process: "
+        f"{hooks['worker_applied']:,} in {hooks['worker_s']:.1f} s = "
+        f"**{hooks['worker_per_s']:,.0f} events/s**",
         f"- CSV import: {figures['csv_import']['rows']:,} rows in "
         f"{figures['csv_import']['seconds']:.1f} s = **{figures['csv_import']['rows_per_s']:,.0f} "
         "rows/s**",
@@ -436,6 +470,10 @@ def main() -> int:
     out.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
     (RESULTS / "latest.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     say(f"\n(figures also in {out.relative_to(ROOT)} and latest.md; logs in {work})")
+    return _finish(app, hooks)
+
+
+def _finish(app: Any, hooks: dict[str, Any]) -> int:
     _flush_redis()
     if not os.environ.get("BENCH_KEEP_DB"):
         with app.app_context():

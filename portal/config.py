@@ -339,6 +339,9 @@ def load_settings(
         "BASE_URL": _base_url(env, mode),
         "CELERY_BROKER_URL": broker or None,
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND", "").strip() or None,
+        # Provider webhooks record the event and answer; a worker applies it. Without a
+        # broker (no worker) the webhook applies it itself (portal.services.payments.inbox).
+        "PROVIDER_EVENTS_INLINE": not broker,
         "LOG_FORMAT": log_format,
         "LOG_LEVEL": log_level,
         "TRUSTED_PROXIES": _int(

@@ -61,6 +61,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "portal.publish_stranded_tasks",
         "schedule": 20.0,  # seconds: a task a dead process left behind goes out soon
     },
+    "provider-events-sweep": {
+        "task": "portal.apply_provider_events",
+        "schedule": 60.0,  # seconds: events a lost wake-up or a busy payment left received
+    },
     "bulk-exports-purge": {
         "task": "portal.purge_bulk_exports",
         "schedule": crontab(minute=20),  # hourly: erase sealed links past their window

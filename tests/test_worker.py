@@ -125,3 +125,13 @@ def test_tasks_go_through_redis_to_a_worker(tmp_path: Path) -> None:
         output = worker.communicate(timeout=30)[0]
     assert sender.returncode == 0, sender.stderr + output.decode(errors="replace")
     assert sender.stdout.strip().splitlines()[-1] == "pong"
+
+
+def test_every_beat_entry_names_a_registered_task(app: Flask) -> None:
+    """The beat sends tasks by name: a typo would be sent every minute and never run (the
+    provider-events sweep is how events a lost wake-up left behind get applied)."""
+    from portal.worker import BEAT_SCHEDULE
+
+    assert BEAT_SCHEDULE["provider-events-sweep"]["task"] == "portal.apply_provider_events"
+    for name, entry in BEAT_SCHEDULE.items():
+        assert entry["task"] in celery.tasks, name

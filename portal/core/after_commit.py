@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from portal.models import PendingTask
 
 log = logging.getLogger(__name__)
 _KEY = "portal.after_commit"
+_HANDOVER = "portal.after_commit.handover"
 
 
 def call_after_commit(session: DbSession, callback: Callable[[], Any]) -> None:
@@ -34,6 +36,26 @@ def call_after_commit(session: DbSession, callback: Callable[[], Any]) -> None:
     # event, and the callback would then survive to the next, unrelated commit.
     session.connection()
     session.info.setdefault(_KEY, []).append(callback)
+
+
+@contextmanager
+def savepoint(session: DbSession) -> Iterator[None]:
+    """``session.begin_nested()`` whose after-commit effects share its fate: if the block
+    fails, the savepoint is rolled back and what it queued (e-mails, tasks) is dropped, while
+    what the transaction queued before it stays."""
+    callbacks = list(session.info.get(_KEY, ()))
+    batch = session.info.get(_HANDOVER)
+    tasks = list(batch.tasks) if batch is not None else []
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        session.info[_KEY] = callbacks
+        if batch is not None:
+            batch.tasks[:] = tasks
+        if batch is None or batch not in callbacks:
+            session.info.pop(_HANDOVER, None)
+        raise
 
 
 def enqueue_after_commit(session: DbSession, task: str, *args: Any, **kwargs: Any) -> None:
@@ -56,13 +78,81 @@ def enqueue_after_commit(session: DbSession, task: str, *args: Any, **kwargs: An
         return
     row_id = uuid.uuid4().hex
     session.add(PendingTask(id=row_id, task=task, args=list(args), kwargs=dict(kwargs)))
-    bind = session.get_bind()
-    call_after_commit(session, lambda: _hand_over(task, row_id, args, kwargs, bind))
+    batch = session.info.get(_HANDOVER)
+    if batch is None or batch not in session.info.get(_KEY, ()):
+        # One hand-over per transaction: every task it queued, then one DELETE of their rows
+        # (a payment queues five: one transaction after the commit instead of five).
+        batch = _Handover(session.get_bind())
+        session.info[_HANDOVER] = batch
+        call_after_commit(session, batch)
+    batch.tasks.append((task, row_id, args, kwargs))
 
 
-def _hand_over(task: str, row_id: str, args: Any, kwargs: dict[str, Any], bind: Any) -> None:
-    celery.tasks[task].apply_async(args=args, kwargs=kwargs, task_id=row_id)
-    statement = sa.delete(PendingTask).where(PendingTask.id == row_id)
+def wake_after_commit(session: DbSession, task: str, key: str, *, window_s: int = 30) -> None:
+    """Send the argument-less task ``task`` after the commit, unless a wake-up is in flight.
+
+    For a worker that drains rows the transaction wrote (an inbox): the rows are the durable
+    record, this only wakes the worker, so it is not kept in the transaction (a wake-up lost
+    to a crash is made up by a beat entry). With Redis as the broker, ``key`` (``SET NX``,
+    expiring after ``window_s``) lets one wake-up through until the task calls
+    :func:`allow_wake` right before its last look at the rows: a burst of 1,000 commits sends
+    one task, not 1,000. In the embedded default (eager) it is dispatched like any task.
+    """
+    if celery.conf.task_always_eager:
+        call_after_commit(session, lambda: _dispatch(celery.tasks[task], (), {}))
+        return
+    call_after_commit(session, lambda: _wake(task, key, window_s))
+
+
+def _wake_redis() -> Any:
+    broker = str(current_app.config.get("CELERY_BROKER_URL") or "")
+    if not broker.startswith(("redis://", "rediss://", "unix://")):
+        return None
+    client = current_app.extensions.get("portal_wake_redis")
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url(broker)
+        current_app.extensions["portal_wake_redis"] = client
+    return client
+
+
+def _wake(task: str, key: str, window_s: int) -> None:
+    client = _wake_redis()
+    if client is None or client.set(key, 1, nx=True, ex=window_s):
+        celery.tasks[task].apply_async()
+
+
+def allow_wake(key: str) -> None:
+    """The woken task is about to look for work one last time: the next commit wakes it again."""
+    if celery.conf.task_always_eager:
+        return
+    client = _wake_redis()
+    if client is not None:
+        client.delete(key)
+
+
+class _Handover:
+    """The tasks one transaction queued: sent to the broker after its commit, their rows then
+    deleted in one statement. A task the broker refused keeps its row (the beat sends it)."""
+
+    def __init__(self, bind: Any) -> None:
+        self.bind = bind
+        self.tasks: list[tuple[str, str, Any, dict[str, Any]]] = []
+
+    def __call__(self) -> None:
+        sent = []
+        try:
+            for task, row_id, args, kwargs in self.tasks:
+                celery.tasks[task].apply_async(args=args, kwargs=kwargs, task_id=row_id)
+                sent.append(row_id)
+        finally:
+            if sent:
+                _delete_rows(self.bind, sent)
+
+
+def _delete_rows(bind: Any, row_ids: list[str]) -> None:
+    statement = sa.delete(PendingTask).where(PendingTask.id.in_(row_ids))
     if isinstance(bind, sa.Engine):
         with bind.begin() as connection:
             connection.execute(statement)
@@ -146,6 +236,12 @@ def pending_callbacks(session: DbSession) -> int:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy fires after_commit when a SAVEPOINT is released too: nothing is durable
+        # until the outermost transaction commits (the worker applies each provider event in
+        # a savepoint; its e-mails must not leave before the batch commits).
+        return
+    session.info.pop(_HANDOVER, None)
     callbacks = session.info.pop(_KEY, [])
     for callback in callbacks:
         try:
@@ -157,3 +253,4 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _discard_after_rollback(session: Session) -> None:
     session.info.pop(_KEY, None)
+    session.info.pop(_HANDOVER, None)

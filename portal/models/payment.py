@@ -128,10 +128,24 @@ class PaymentCover(Base):
 
 
 class ProviderEventRecord(Base):
-    """A verified provider event, stored under its UNIQUE id with the change it caused."""
+    """A verified provider event, stored under its UNIQUE id with the change it caused.
+
+    A webhook records it first with ``outcome = 'received'`` and ``report`` (what applying
+    needs: ids, status and amounts, nothing personal), answering at once; applying it later
+    (``portal.services.payments.inbox``) sets the outcome in the same transaction as the
+    change. The partial index keeps the received ones cheap to find.
+    """
 
     __tablename__ = "provider_events"
-    __table_args__ = (sa.UniqueConstraint("provider", "event_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "event_id"),
+        sa.Index(
+            "ix_provider_events_received",
+            "id",
+            postgresql_where=sa.text("outcome = 'received'"),
+            sqlite_where=sa.text("outcome = 'received'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(sa.String(16))
@@ -141,6 +155,8 @@ class ProviderEventRecord(Base):
     payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payments.id"), index=True)
     outcome: Mapped[str] = mapped_column(sa.String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    applied_at: Mapped[datetime | None]
 
 
 class SandboxCharge(Base):

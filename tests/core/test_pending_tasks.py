@@ -14,7 +14,13 @@ import redis
 import sqlalchemy as sa
 from flask import Flask
 
-from portal.core.after_commit import enqueue_after_commit, publish_stranded
+from portal.core.after_commit import (
+    allow_wake,
+    enqueue_after_commit,
+    publish_stranded,
+    savepoint,
+    wake_after_commit,
+)
 from portal.core.clock import now_utc
 from portal.extensions import celery, db
 from portal.models import PendingTask
@@ -102,3 +108,109 @@ def test_a_task_sent_twice_runs_once(app: Flask, monkeypatch: pytest.MonkeyPatch
     finally:
         app.extensions.pop("portal_task_redis", None)
     assert int(client.get(f"tests-runs:{marker}") or 0) == 2
+
+
+def test_one_hand_over_per_transaction(app: Flask, broker: list[dict[str, Any]]) -> None:
+    """Three tasks of one transaction: sent in order, their rows deleted in one statement."""
+    create_debtor()
+    for _ in range(3):
+        enqueue_after_commit(db.session, ping.name)
+    deletes: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("DELETE FROM PENDING_TASKS"):
+            deletes.append(statement)
+
+    ids = [row.id for row in _pending()]
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        db.session.commit()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert sorted(b["task_id"] for b in broker) == sorted(ids) and len(broker) == 3
+    assert len(deletes) == 1
+    assert _pending() == []
+
+
+def test_a_failed_savepoint_drops_only_its_own_tasks(
+    app: Flask, broker: list[dict[str, Any]]
+) -> None:
+    create_debtor()
+    enqueue_after_commit(db.session, ping.name, "before")
+    with pytest.raises(RuntimeError), savepoint(db.session):
+        enqueue_after_commit(db.session, ping.name, "inside")
+        raise RuntimeError("this event could not be applied")
+    with savepoint(db.session):
+        enqueue_after_commit(db.session, ping.name, "kept")
+    db.session.commit()
+    assert [b["args"] for b in broker] == [["before"], ["kept"]]
+    assert _pending() == []
+
+
+def test_a_failed_first_savepoint_leaves_the_next_tasks_a_hand_over(
+    app: Flask, broker: list[dict[str, Any]]
+) -> None:
+    create_debtor()
+    with pytest.raises(RuntimeError), savepoint(db.session):
+        enqueue_after_commit(db.session, ping.name, "inside")
+        raise RuntimeError("busy")
+    enqueue_after_commit(db.session, ping.name, "after")
+    db.session.commit()
+    assert [b["args"] for b in broker] == [["after"]]
+    assert _pending() == []
+
+
+def test_wake_ups_are_one_in_flight(app: Flask, broker: list[dict[str, Any]]) -> None:
+    """A thousand commits wake the worker once until it says it is taking its last look."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+    key = f"tests-wake:{uuid.uuid4().hex}"
+    previous = app.config["CELERY_BROKER_URL"]
+    app.config["CELERY_BROKER_URL"] = REDIS_URL
+    try:
+        with app.app_context():
+            app.extensions.pop("portal_wake_redis", None)
+            for _ in range(3):
+                create_debtor()
+                wake_after_commit(db.session, ping.name, key)
+                db.session.commit()
+            assert len(broker) == 1  # the first commit woke it; the others found it awake
+            allow_wake(key)
+            create_debtor()
+            wake_after_commit(db.session, ping.name, key)
+            db.session.rollback()  # a rolled-back transaction wakes nobody
+            assert len(broker) == 1
+            create_debtor()
+            wake_after_commit(db.session, ping.name, key)
+            db.session.commit()
+            assert len(broker) == 2
+    finally:
+        client.delete(key)
+        app.config["CELERY_BROKER_URL"] = previous
+        app.extensions.pop("portal_wake_redis", None)
+
+
+def test_releasing_a_savepoint_sends_nothing_before_the_commit(
+    app: Flask, broker: list[dict[str, Any]]
+) -> None:
+    """SQLAlchemy fires ``after_commit`` on a RELEASE SAVEPOINT as well: still nothing leaves
+    until the outermost transaction commits, and a rollback then drops it all."""
+    create_debtor()
+    with savepoint(db.session):
+        enqueue_after_commit(db.session, ping.name, "inside")
+    with db.session.begin_nested():
+        enqueue_after_commit(db.session, ping.name, "raw savepoint")
+    assert broker == []
+    db.session.rollback()
+    assert broker == [] and _pending() == []
+    create_debtor()
+    with savepoint(db.session):
+        enqueue_after_commit(db.session, ping.name, "inside")
+    assert broker == []
+    db.session.commit()
+    assert [b["args"] for b in broker] == [["inside"]]

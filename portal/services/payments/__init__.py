@@ -17,6 +17,13 @@ from portal.services.payments.events import (
     find_payment,
     process_event,
 )
+from portal.services.payments.inbox import (
+    applies_inline,
+    apply_received,
+    apply_received_steps,
+    receive_event,
+    received_waiting,
+)
 from portal.services.payments.maintenance import expire_attempts, reconcile, refund_excess
 from portal.services.payments.provider import (
     PaymentUnavailable,
@@ -32,6 +39,9 @@ __all__ = [
     "Outcome",
     "PaymentUnavailable",
     "RetryLater",
+    "applies_inline",
+    "apply_received",
+    "apply_received_steps",
     "apply_update",
     "being_confirmed",
     "early_options",
@@ -43,6 +53,8 @@ __all__ = [
     "payee_for",
     "process_event",
     "provider",
+    "receive_event",
+    "received_waiting",
     "reconcile",
     "refund_excess",
     "start_early_payment",

@@ -267,12 +267,23 @@ def process_event(
     if event.payment is None:
         record.outcome = "ignored_type"
         return Outcome("ignored_type")
-    payment = find_payment(session, event.payment, lock=True)
+    return apply_recorded(session, record, event.payment, actor, now)
+
+
+def apply_recorded(
+    session: DbSession,
+    record: ProviderEventRecord,
+    reported: ProviderPayment,
+    actor: Actor,
+    now: datetime,
+) -> Outcome:
+    """Apply the payment a recorded event reports; its outcome is written on the record."""
+    payment = find_payment(session, reported, lock=True)
     if payment is None:
         record.outcome = "unknown_payment"
-        log.warning("provider event %s for an unknown payment", event.type)
+        log.warning("provider event %s for an unknown payment", record.type)
         return Outcome("unknown_payment")
-    outcome = apply_update(session, payment, event.payment, actor=actor, now=now)
+    outcome = apply_update(session, payment, reported, actor=actor, now=now)
     record.payment_id = payment.id
     record.outcome = outcome.action
     return outcome

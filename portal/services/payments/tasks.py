@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from portal.adapters.payments.base import ProviderError
+from portal.core.after_commit import allow_wake
 from portal.core.clock import now_utc, today_br
 from portal.core.uow import unit_of_work, unit_per_step
 from portal.extensions import celery, db
 from portal.services.documents import requeue_stale
 from portal.services.payments.events import REFUND_EXCESS_TASK
+from portal.services.payments.inbox import (
+    APPLY_TASK,
+    WAKE_KEY,
+    apply_received_steps,
+    received_waiting,
+)
 from portal.services.payments.maintenance import (
     cancel_open_charges,
     expire_attempts,
@@ -69,3 +76,18 @@ def pix_automatico_task() -> int:
     for _done in unit_per_step(pix_automatico_steps(db.session, today_br(), now_utc())):
         steps += 1
     return steps
+
+
+@celery.task(name=APPLY_TASK, acks_late=True)
+def apply_provider_events_task() -> int:
+    """Apply the provider events the webhooks recorded (woken by their commits; swept every
+    minute by the beat). Each batch is a unit of work; returns how many were applied."""
+    applied = 0
+    for _round in range(10):  # events left busy are retried a few times, then by the sweep
+        for count in unit_per_step(apply_received_steps(db.session)):
+            applied += count
+        allow_wake(WAKE_KEY)  # an event committed after this wakes a new run
+        with unit_of_work(db.session):
+            if not received_waiting(db.session):
+                break
+    return applied
