@@ -250,7 +250,48 @@ def _run_after_commit(session: Session) -> None:
             log.exception("after-commit side effect failed")
 
 
+_MARKS = "portal.after_commit.savepoints"
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: Any) -> None:
+    # Every savepoint (``begin_nested``) remembers how much had been queued when it began, so
+    # that its rollback drops only what was queued inside it.
+    if transaction.nested:
+        batch = session.info.get(_HANDOVER)
+        marks = session.info.setdefault(_MARKS, {})
+        marks[id(transaction)] = (
+            len(session.info.get(_KEY, ())),
+            batch,
+            len(batch.tasks) if batch is not None else 0,
+        )
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_savepoint(session: Session, transaction: Any) -> None:
+    if transaction.nested:
+        session.info.get(_MARKS, {}).pop(id(transaction), None)
+
+
 @event.listens_for(Session, "after_rollback")
 def _discard_after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint rolled back (SQLAlchemy fires after_rollback for it too): what the
+        # transaction queued before the savepoint still leaves after the outermost commit.
+        nested = session.get_nested_transaction()
+        mark = session.info.get(_MARKS, {}).get(id(nested))
+        if mark is not None:
+            count, batch, tasks = mark
+            callbacks = session.info.get(_KEY)
+            if callbacks is not None:
+                del callbacks[count:]
+            if batch is not None:
+                del batch.tasks[tasks:]
+            if batch is None or batch not in session.info.get(_KEY, ()):
+                session.info.pop(_HANDOVER, None)
+            else:
+                session.info[_HANDOVER] = batch
+        return
     session.info.pop(_KEY, None)
     session.info.pop(_HANDOVER, None)
+    session.info.pop(_MARKS, None)

@@ -214,3 +214,26 @@ def test_releasing_a_savepoint_sends_nothing_before_the_commit(
     assert broker == []
     db.session.commit()
     assert [b["args"] for b in broker] == [["inside"]]
+
+
+def test_a_raw_savepoint_rolled_back_keeps_what_was_queued_before_it(
+    app: Flask, broker: list[dict[str, Any]]
+) -> None:
+    """SQLAlchemy fires ``after_rollback`` for a savepoint too: any ``begin_nested`` that fails
+    drops only its own side effects, never the e-mails and tasks queued before it."""
+    from portal.core.after_commit import call_after_commit
+
+    ran: list[str] = []
+    create_debtor()
+    enqueue_after_commit(db.session, ping.name, "before")
+    call_after_commit(db.session, lambda: ran.append("before"))
+    with pytest.raises(RuntimeError), db.session.begin_nested():
+        enqueue_after_commit(db.session, ping.name, "inside")
+        call_after_commit(db.session, lambda: ran.append("inside"))
+        raise RuntimeError("a conflict inside the savepoint")
+    with db.session.begin_nested():
+        enqueue_after_commit(db.session, ping.name, "after")
+    db.session.commit()
+    assert [b["args"] for b in broker] == [["before"], ["after"]]
+    assert ran == ["before"]
+    assert _pending() == []
