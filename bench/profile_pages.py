@@ -1,14 +1,17 @@
 """``python -m bench.profile_pages [path …]``: where a page's time goes, in-process.
 
 Builds the portal with the bench's production settings on its own PostgreSQL database
-(``BENCH_PROFILE_DATABASE``, default ``portal_profile``; Redis ``BENCH_REDIS_URL``), signs a
-demo debtor in through a reminder link, then for each case: the mean time per request, the SQL
-statements per request, and a pyinstrument profile of ``BENCH_PROFILE_REQUESTS`` requests
-(default 200).
+(``BENCH_PROFILE_DATABASE``, default ``portal_profile``; Redis: ``BENCH_PROFILE_REDIS_URL``,
+else ``BENCH_REDIS_URL``, default database 12), signs a demo debtor in through a
+reminder link, then for each case: the mean time per request, the SQL statements per request,
+and a pyinstrument profile of ``BENCH_PROFILE_REQUESTS`` requests (default 200).
 
 Cases: ``/``, ``/healthz``, ``/aprenda`` (no session), ``/inicio`` (signed in), ``pix`` (the
 status poll), ``webhook`` (a new signed ``payment_intent.succeeded`` each time),
-``api-list`` and ``api-batch``. Without arguments: ``/``, ``/healthz`` and ``/inicio``.
+``api-list``, ``api-batch`` and ``options`` (the options page after a simulation). Each case
+first prints the median and p90 wall time of ``BENCH_PROFILE_REQUESTS`` unprofiled requests
+and this process's CPU time per request (PostgreSQL's own time is not in it). Without
+arguments: ``/``, ``/healthz`` and ``/inicio``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from bench import prepare
 
 DATABASE = os.environ.get("BENCH_PROFILE_DATABASE", "portal_profile")
 REQUESTS = int(os.environ.get("BENCH_PROFILE_REQUESTS", "200"))
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+REDIS_URL = os.environ.get(
+    "BENCH_PROFILE_REDIS_URL", os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+)
 BASE = "https://portal.bench.invalid"
 
 
@@ -59,6 +64,37 @@ def _signed_in(app: Any, link: str, digits: str) -> Any:
     return client
 
 
+def _options_path(client: Any, creditor_id: int) -> str:
+    """Simulate an agreement with the creditor's defaults, as the bench does: the options page."""
+    from bs4 import BeautifulSoup
+
+    path = f"/simular/{creditor_id}"
+    soup = BeautifulSoup(client.get(path, base_url=BASE).get_data(as_text=True), "html.parser")
+    form = next(
+        f
+        for f in soup.find_all("form")
+        if (f.get("method") or "").lower() == "post"
+        and "lang-switch" not in f.get("class", [])
+        and (f.get("action") or path).endswith(path)
+    )
+    data = {}
+    for field in form.find_all(["input", "select"]):
+        kind = (field.get("type") or "text").lower()
+        if not field.get("name") or kind == "submit":
+            continue
+        if kind in ("checkbox", "radio") and not field.has_attr("checked"):
+            continue
+        if field.name == "select":
+            chosen = field.find("option", selected=True) or field.find("option")
+            data[field["name"]] = chosen.get("value", "") if chosen else ""
+        else:
+            data[field["name"]] = field.get("value", "")
+    answer = client.post(path, base_url=BASE, data=data, headers={"Referer": BASE + path})
+    if answer.status_code != 303:
+        raise SystemExit(f"simulation refused: {answer.status_code}")
+    return str(answer.headers["Location"]).removeprefix(BASE)
+
+
 def _cases(app: Any, wanted: list[str]) -> dict[str, Callable[[], Any]]:
     """One callable per case, each making one request (the next event, for ``webhook``)."""
     debtor_id, creditor_id, digits = prepare.dashboard_debtor(app)
@@ -70,6 +106,9 @@ def _cases(app: Any, wanted: list[str]) -> dict[str, Callable[[], Any]]:
         "/aprenda": lambda: anonymous.get("/aprenda", base_url=BASE),
         "/inicio": lambda: debtor.get("/inicio", base_url=BASE),
     }
+    if "options" in wanted:
+        options = _options_path(debtor, creditor_id)
+        cases["options"] = lambda: debtor.get(options, base_url=BASE)
     if not {"pix", "webhook", "api-list", "api-batch"} & set(wanted):
         return cases
     import json
@@ -147,6 +186,15 @@ def main(names: list[str]) -> int:
         call = cases[name]
         for _ in range(20):  # warm caches, as a running server has
             call()
+        times = []
+        cpu = time.process_time()
+        for _ in range(REQUESTS):  # unprofiled: the figure to compare
+            started = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - started) * 1000)
+        cpu_ms = (time.process_time() - cpu) / REQUESTS * 1000
+        times.sort()
+        median, p90 = times[len(times) // 2], times[int(len(times) * 0.9)]
         counter.count = 0
         started = time.perf_counter()
         profiler = Profiler(interval=0.0005)
@@ -158,7 +206,8 @@ def main(names: list[str]) -> int:
         profiler.stop()
         took = (time.perf_counter() - started) / REQUESTS * 1000
         print(
-            f"\n=== {name}: {took:.2f} ms/request (profiled), "
+            f"\n=== {name}: {median:.2f} ms/request median unprofiled (p90 {p90:.2f}, "
+            f"CPU {cpu_ms:.2f}), {took:.2f} profiled, "
             f"{counter.count / REQUESTS:.1f} SQL statements/request"
         )
         print(

@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import database  # noqa: F401  (registers the SQLite engine events)
 from portal.config import ConfigError, load_settings
 from portal.core import clock
-from portal.database import engine_options
+from portal.database import engine_options, ping_when_idle
 from portal.extensions import babel, csrf, db, migrate
 from portal.i18n import select_locale
 from portal.log import configure_logging
@@ -86,6 +86,11 @@ def _init_extensions(app: Flask) -> None:
     from portal.worker import init_celery
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql" and not app.config[
+            "SQLALCHEMY_ENGINE_OPTIONS"
+        ].get("pool_pre_ping"):
+            ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

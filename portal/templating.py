@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 
 from portal.core.dispute_labels import (
     delay_reason_label,
@@ -31,7 +31,7 @@ from portal.domain.cet import cet_note as note_of
 from portal.domain.contact import format_phone, tel_uri, whatsapp_uri
 from portal.domain.documents import format_cnpj
 from portal.http import csp_nonce
-from portal.i18n import html_lang
+from portal.i18n import html_lang, install_template_gettext
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,21 @@ def _file_version(path: str) -> str:
 
 
 def asset_url(filename: str) -> str:
-    """A static URL carrying a content hash, so assets can be cached for a year."""
+    """A static URL carrying a content hash, so assets can be cached for a year.
+
+    In a request the URL is built once per application root and file (a page asks for the
+    same few assets on every view; files do not change while the process runs)."""
+    if not has_request_context():
+        return _built_asset_url(filename)
+    key = (request.script_root, filename)
+    urls: dict[tuple[str, str], str] = current_app.extensions.setdefault("portal_asset_urls", {})
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = _built_asset_url(filename)
+    return url
+
+
+def _built_asset_url(filename: str) -> str:
     static_folder = current_app.static_folder or ""
     version = _file_version(str(Path(static_folder) / filename))
     return url_for("static", filename=filename, v=version)
@@ -129,6 +143,7 @@ def footer_contact() -> Any:
 
 
 def init_templating(app: Flask) -> None:
+    install_template_gettext(app)
     app.add_template_filter(brl, "brl")
     app.add_template_filter(date_br, "date_br")
     app.add_template_filter(cpf_mask, "cpf_mask")

@@ -165,3 +165,62 @@ def test_percent_examples(app: Flask) -> None:
         assert percent(Decimal("100"), 0) == "100%"
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert percent(Decimal("2.49")) == "2.49%"
+
+
+def test_template_messages_look_their_catalogue_up_once_per_request(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flask import render_template_string
+
+    from portal import i18n
+
+    lookups: list[object] = []
+    real = i18n.get_translations
+
+    def counted() -> object:
+        lookups.append(1)
+        return real()
+
+    monkeypatch.setattr(i18n, "get_translations", counted)
+    page = "{% for _n in range(30) %}{{ _('Minhas pendências') }}|{% endfor %}"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        text = render_template_string(page)
+    assert text.split("|")[:30] == ["What I owe"] * 30
+    assert len(lookups) == 1
+
+
+def test_force_locale_still_switches_template_messages_within_a_request(app: Flask) -> None:
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = "{{ _('Minhas pendências') }}"
+    with app.test_request_context("/", headers={"Accept-Language": "pt-BR"}):
+        assert render_template_string(page) == "Minhas pendências"
+        with force_locale("en"):
+            assert render_template_string(page) == "What I owe"
+        assert render_template_string(page) == "Minhas pendências"
+
+
+def test_asset_urls_are_built_once_per_application_root(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal import templating
+
+    app.extensions.pop("portal_asset_urls", None)
+    built: list[str] = []
+    real = templating.url_for
+
+    def counted(endpoint: str, **values: object) -> str:
+        built.append(endpoint)
+        return real(endpoint, **values)
+
+    monkeypatch.setattr(templating, "url_for", counted)
+    with app.test_request_context("/"):
+        first = templating.asset_url("css/portal.css")
+        assert templating.asset_url("css/portal.css") == first
+    with app.test_request_context("/"):
+        assert templating.asset_url("css/portal.css") == first
+    assert first.startswith("/static/css/portal.css?v=") and built == ["static"]
+    with app.test_request_context("/", base_url="http://localhost/portal/"):
+        assert templating.asset_url("css/portal.css") == "/portal" + first
+    assert built == ["static", "static"]

@@ -81,33 +81,40 @@ def _load(user_id: str) -> Principal | None:
     model = _model_for(kind)
     if model is None or not raw_id.isdigit():
         return None
-    row = db.session.get(model, int(raw_id))
+    revoked: bool | None = None
+    if kind == DEBTOR:
+        # One round trip: the debtor's row and whether a link of this session was revoked.
+        found = db.session.execute(
+            sa.select(model, _revoked_link()).where(model.id == int(raw_id))
+        ).first()
+        row, revoked = (None, None) if found is None else (found[0], bool(found[1]))
+    else:
+        row = db.session.get(model, int(raw_id))
     if row is None or row.session_version != session.get("sv"):
         return None
     if not row.can_sign_in:
         return None
-    if kind == DEBTOR and not _links_still_valid():
+    if kind == DEBTOR and ("proved" not in session or revoked):
+        # A session from before proofs existed signs in again; a revoked link ends it.
         session.clear()
         g.session_expired = True
         return None
     return Principal(kind, row.id, row)
 
 
-def _links_still_valid() -> bool:
-    """A debtor session stands only while every link that opened or widened it stands."""
-    if "proved" not in session:  # a session from before proofs existed: sign in again
-        return False
+def _revoked_link() -> sa.ColumnElement[bool]:
+    """Whether any link that opened or widened this debtor session was revoked since: a
+    debtor session stands only while every one of them stands."""
     links = [int(i) for i in session.get("links", [])]
     if not links:
-        return True
+        return sa.false()
     from portal.models import AccessLink
 
-    revoked = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(AccessLink)
+    return (
+        sa.select(AccessLink.id)
         .where(AccessLink.id.in_(links), AccessLink.revoked_at.is_not(None))
+        .exists()
     )
-    return not revoked
 
 
 def _check_timeouts() -> None:

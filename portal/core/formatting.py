@@ -25,8 +25,14 @@ def current_locale() -> str:
     if has_app_context():  # a request, or a task inside force_locale()
         locale = get_locale()
         if locale is not None:
-            return str(locale)
+            return _locale_name(locale)
     return DEFAULT_LOCALE
+
+
+@cache
+def _locale_name(locale: Any) -> str:
+    """``str(locale)`` (Babel builds the identifier anew each time; every amount asks)."""
+    return str(locale)
 
 
 def brl(cents: int | None) -> str:

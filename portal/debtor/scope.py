@@ -44,10 +44,12 @@ def proved_relationships() -> list[CreditorDebtor]:
     return relationships(db.session, g.debtor.id, proved())
 
 
-def greeting_name() -> str:
+def greeting_name(rels: list[CreditorDebtor] | None = None) -> str:
     """A first name for "Olá, …": the one the session's own link company uses, else the first
-    proved company's (never a name another company sent)."""
-    rels = proved_relationships()
+    proved company's (never a name another company sent). ``rels``: the proved relationships
+    by company name, when the caller has them already."""
+    if rels is None:
+        rels = proved_relationships()
     preferred = session.get("creditor_id")
     chosen = next((r for r in rels if r.creditor_id == preferred), rels[0] if rels else None)
     return chosen.first_name if chosen is not None else ""

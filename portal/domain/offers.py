@@ -7,6 +7,7 @@ so an agreement can store the JSON and its digest and prove later that the terms
 ``Offer.from_json`` gives back an equal object with the same digest.
 """
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -154,13 +155,22 @@ class Offer:
     @classmethod
     def from_json(cls, text: str, *, expected_digest: str | None = None) -> "Offer":
         """Decode an offer; raises ``InvalidOfferData`` if the text is not a valid offer, or if
-        ``expected_digest`` is given and does not match the decoded offer's digest."""
-        try:
-            offer = decode(cls, json.loads(text))
-        except (ValueError, TypeError, ArithmeticError) as exc:
-            raise InvalidOfferData() from exc
-        if offer.format_version != OFFER_FORMAT_VERSION:
-            raise InvalidOfferData()
-        if expected_digest is not None and offer.digest != expected_digest:
-            raise InvalidOfferData()
-        return offer
+        ``expected_digest`` is given and does not match the decoded offer's digest.
+
+        Once per process for the same text and digest (a stored offer never changes, and an
+        ``Offer`` is frozen, so the decoded one is shared): the options page decodes its
+        offer and checks the digest on every view. A refusal is never remembered."""
+        return _decoded(text, expected_digest)
+
+
+@functools.lru_cache(maxsize=256)
+def _decoded(text: str, expected_digest: str | None) -> Offer:
+    try:
+        offer = decode(Offer, json.loads(text))
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise InvalidOfferData() from exc
+    if offer.format_version != OFFER_FORMAT_VERSION:
+        raise InvalidOfferData()
+    if expected_digest is not None and offer.digest != expected_digest:
+        raise InvalidOfferData()
+    return offer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -172,3 +173,30 @@ def test_mark_paid_and_refused_while_in_agreement(app: Flask, company: Company) 
     assert error["field"] == "status" and error["code"] == "item_in_agreement"
     assert "acordo" in error["message_pt"] and "agreement" in error["message"]
     assert "detail_pt" not in refused.json
+
+
+def test_a_batch_checks_each_document_once_and_keeps_punctuated_ones(
+    company: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal.domain import documents
+
+    debtor = _debtor(company)
+    checked: list[str] = []
+    real = documents._CPF.validate
+
+    def counted(value: str) -> bool:
+        checked.append(value)
+        return bool(real(value))
+
+    monkeypatch.setattr(documents._CPF, "validate", counted)
+    punctuated = documents.format_cpf(str(debtor["document"]))
+    bad = str(debtor["document"])[:-1] + str((int(str(debtor["document"])[-1]) + 1) % 10)
+    body = {
+        "items": [_item(punctuated, "P-1"), _item(debtor["document"], "P-2"), _item(bad, "P-3")]
+    }
+    response = company.post("/api/v1/items/batch", json=body)
+    assert response.status_code == 200
+    results = response.json["results"]
+    assert [r["outcome"] for r in results] == ["created", "created", "error"]
+    assert [e["code"] for e in results[2]["errors"]] == ["invalid_document"]
+    assert len(checked) == 3  # one check-digit validation per item, not two

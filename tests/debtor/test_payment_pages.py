@@ -210,10 +210,10 @@ def test_cancelling_the_agreement_withdraws_its_pix_code_and_returns_late_money(
     assert "acordo encerrado; ele será devolvido" in page.get_text()
 
 
-def test_the_status_poll_costs_three_statements(client: FlaskClient, app: Flask) -> None:
-    """The Pix page polls every few seconds: the signed-in debtor's row, the companies this
-    session proved (tenant isolation), then the payment with its agreement and creditor in
-    one statement."""
+def test_the_status_poll_costs_two_statements(client: FlaskClient, app: Flask) -> None:
+    """The Pix page polls every few seconds: the signed-in debtor's row with whether a link
+    of this session was revoked (session revocation), then the payment with its agreement and
+    creditor in one statement."""
     world = debt_world()
     sign_in(client, world)
     agreement = make_agreement(world, payment_count=2)
@@ -239,4 +239,4 @@ def test_the_status_poll_costs_three_statements(client: FlaskClient, app: Flask)
         "refunding": False,
         "ended": False,
     }
-    assert len(seen) == 3, seen
+    assert len(seen) == 2, seen

@@ -153,6 +153,31 @@ def test_expected_digest(offer: Offer) -> None:
         Offer.from_json(tampered, expected_digest=offer.digest)
 
 
+def test_a_stored_offer_is_decoded_once_per_process(
+    offer: Offer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal.domain import offers
+
+    calls: list[object] = []
+
+    def counting(cls: type, data: object) -> object:
+        calls.append(data)
+        return decode(cls, data)
+
+    offers._decoded.cache_clear()
+    monkeypatch.setattr(offers, "decode", counting)
+    text = offer.to_json()
+    first = Offer.from_json(text, expected_digest=offer.digest)
+    again = Offer.from_json(text, expected_digest=offer.digest)
+    assert again is first and first == offer
+    assert len(calls) == 1
+    wrong = "0" * 64
+    for _ in range(2):  # a refusal is never remembered as an answer, nor does it poison one
+        with pytest.raises(InvalidOfferData):
+            Offer.from_json(text, expected_digest=wrong)
+    assert Offer.from_json(text, expected_digest=offer.digest) is first
+
+
 def test_option_lookup_and_validity_window(offer: Offer) -> None:
     assert offer.option(1) is offer.cash_option
     assert offer.option(12).payment_count == 12

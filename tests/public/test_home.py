@@ -86,3 +86,25 @@ def test_footer_names_the_creditor_in_context(app: Flask) -> None:
     assert "11.222.333/0001-81" in html
     assert "Rua Teste, 1, Centro, Curitiba - PR, CEP 80010-000" in html
     assert "--brand:#0b6e4f" in html
+
+
+def test_an_anonymous_landing_page_touches_no_database(app: Flask, client: FlaskClient) -> None:
+    """No session, no user to load: the landing page (issue 15) runs no SQL at all."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/").status_code == 200
+        assert client.get("/", headers={"Accept-Language": "en"}).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert seen == []

@@ -16,7 +16,6 @@ from portal.api.pagination import page
 from portal.api.problems import field_error, field_errors, rule_problem
 from portal.api.spec import operation, pydantic_errors
 from portal.core.clock import today_br
-from portal.domain.documents import normalise_document
 from portal.domain.errors import N_, Message
 from portal.domain.records import ItemRecord, RecordInvalid, item_record
 from portal.extensions import db
@@ -107,11 +106,7 @@ def _check_item(
     except ValidationError as invalid:
         errors = [schemas.FieldError(**e) for e in pydantic_errors(invalid, "item")]
         return errors, "", None
-    try:
-        document = normalise_document(item.debtor_document)[1]
-    except ValueError:
-        message = Message.of("invalid_document", N_("CPF ou CNPJ inválido"))
-        return [_field_error("debtor_document", message)], "", None
+    document = item.debtor_document  # checked and normalised by ItemIn (api.types.Document)
     try:
         record = item_record(
             external_reference=item.external_reference,

@@ -15,8 +15,8 @@ from portal.debtor.dispute_forms import DelayReasonForm
 from portal.debtor.scope import greeting_name, proved
 from portal.extensions import db
 from portal.models import Creditor
-from portal.services.disputes import debtor_disputes, delay_reasons_of
-from portal.services.negotiation import debtor_dashboard, debtor_removals
+from portal.services.disputes import debtor_disputes, relationships_with_reasons
+from portal.services.negotiation import debtor_home
 
 
 @bp.get("/inicio")
@@ -24,12 +24,15 @@ from portal.services.negotiation import debtor_dashboard, debtor_removals
 def home() -> str:
     debtor = g.debtor
     today = today_br()
-    groups, open_agreements = debtor_dashboard(db.session, debtor, today, proved())
+    # Four statements in all, with the user loader's (tests/debtor/test_page_queries.py).
+    dashboard = debtor_home(db.session, debtor, today, proved())
+    groups = dashboard.groups
     disputes = debtor_disputes(db.session, debtor.id, proved())
+    rels = relationships_with_reasons(db.session, debtor.id, proved())
     creditor_id = session.get("creditor_id")
     if creditor_id in proved():
         g.creditor = db.session.get(Creditor, creditor_id)
-    tracked = debtor_removals(db.session, debtor.id, proved(), today)
+    tracked = dashboard.removals
     tracked.sort(key=lambda row: (row.item.creditor.display_name, row.item.creditor_id))
     removals = [
         (rows[0].item.creditor, rows)
@@ -49,12 +52,12 @@ def home() -> str:
     )
     return render_template(
         "debtor/home/index.html",
-        first_name=greeting_name(),
+        first_name=greeting_name([rel for rel, _reason in rels]),
         groups=groups,
         total_cents=sum(group.total_cents for group in groups),
-        open_agreements=open_agreements,
+        open_agreements=dashboard.open_agreements,
         disputes=disputes,
-        delay_reasons=delay_reasons_of(db.session, debtor.id, proved()),
+        delay_reasons={rel.creditor_id: reason for rel, reason in rels if reason is not None},
         delay_form=DelayReasonForm(),
         removals=removals,
         companies=companies,

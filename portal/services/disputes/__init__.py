@@ -12,6 +12,7 @@ from portal.services.disputes.delay import (
     delay_reasons_by_debtor,
     delay_reasons_of,
     record_delay_reason,
+    relationships_with_reasons,
 )
 from portal.services.disputes.queries import (
     debtor_dispute,
@@ -34,5 +35,6 @@ __all__ = [
     "open_dispute",
     "open_dispute_ids",
     "record_delay_reason",
+    "relationships_with_reasons",
     "resolve_dispute",
 ]

@@ -13,7 +13,7 @@ from portal.core import DbSession
 from portal.core.audit import record_event
 from portal.core.context import Actor
 from portal.domain.disputes import DelayReason
-from portal.models import DelayReasonRecord
+from portal.models import Creditor, CreditorDebtor, DelayReasonRecord
 
 
 def record_delay_reason(
@@ -56,6 +56,34 @@ def delay_reasons_of(
         )
     )
     return {creditor_id: reason for creditor_id, reason in rows}
+
+
+def relationships_with_reasons(
+    session: DbSession, debtor_id: int, creditor_ids: Iterable[int]
+) -> list[tuple[CreditorDebtor, str | None]]:
+    """The person's relationships with the companies in ``creditor_ids`` (and no other), by
+    company name, each with the reason the person gave that company (None: none yet).
+
+    One statement for what ``access.relationships`` and :func:`delay_reasons_of` read apart:
+    a reason always belongs to a relationship (a foreign key), so the outer join loses none.
+    """
+    wanted = set(creditor_ids)
+    if not wanted:
+        return []
+    rows = session.execute(
+        sa.select(CreditorDebtor, DelayReasonRecord.reason)
+        .join(Creditor, Creditor.id == CreditorDebtor.creditor_id)
+        .outerjoin(
+            DelayReasonRecord,
+            sa.and_(
+                DelayReasonRecord.creditor_id == CreditorDebtor.creditor_id,
+                DelayReasonRecord.debtor_id == CreditorDebtor.debtor_id,
+            ),
+        )
+        .where(CreditorDebtor.debtor_id == debtor_id, CreditorDebtor.creditor_id.in_(wanted))
+        .order_by(Creditor.trade_name, Creditor.id)
+    )
+    return [(rel, reason) for rel, reason in rows]
 
 
 def delay_reasons_by_debtor(session: DbSession, creditor_id: int) -> dict[int, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from portal.core import DbSession
 from portal.domain.disputes import DisputeStatus
@@ -17,11 +18,13 @@ RECENT_RESOLVED = 50
 def debtor_disputes(
     session: DbSession, debtor_id: int, creditor_ids: Iterable[int]
 ) -> list[ItemDispute]:
-    """The person's disputes with the companies in ``creditor_ids``, open ones first."""
+    """The person's disputes with the companies in ``creditor_ids``, open ones first, each
+    with its item (and the item's company) loaded in the same statement."""
     wanted = set(creditor_ids) or {-1}
     return list(
         session.scalars(
             sa.select(ItemDispute)
+            .options(joinedload(ItemDispute.item))
             .where(ItemDispute.debtor_id == debtor_id, ItemDispute.creditor_id.in_(wanted))
             .order_by(
                 sa.case((ItemDispute.status == DisputeStatus.OPEN, 0), else_=1),

@@ -37,7 +37,9 @@ from portal.services.negotiation.offers import (
     load_offer,
 )
 from portal.services.negotiation.pendencias import (
+    DebtorHome,
     debtor_dashboard,
+    debtor_home,
     debtor_kind,
     debtor_pendencias,
     domain_item,
@@ -49,6 +51,7 @@ __all__ = [
     "AcceptanceContext",
     "AcceptanceError",
     "Credit",
+    "DebtorHome",
     "NothingToNegotiate",
     "RemovalRefused",
     "TrackedRemoval",
@@ -61,6 +64,7 @@ __all__ = [
     "confirm_removal",
     "create_offer",
     "debtor_dashboard",
+    "debtor_home",
     "debtor_kind",
     "debtor_pendencias",
     "debtor_removals",

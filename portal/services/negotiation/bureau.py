@@ -73,7 +73,8 @@ def agreement_removals(agreement: Agreement, today: date) -> list[TrackedRemoval
     return tracked
 
 
-def _tracked(items: Collection[PendingItem], today: date) -> list[TrackedRemoval]:
+def tracked_removals(items: Collection[PendingItem], today: date) -> list[TrackedRemoval]:
+    """The removal trackers of ``items`` (those without one are left out), in their order."""
     rows = []
     for item in items:
         status = removal_of(item, today)
@@ -82,11 +83,24 @@ def _tracked(items: Collection[PendingItem], today: date) -> list[TrackedRemoval
     return rows
 
 
+def needs_attention(today: date) -> sa.ColumnElement[bool]:
+    """SQL: a paid item reported to a bureau whose removal still needs the person's attention
+    (not confirmed yet, or confirmed in the last 30 days)."""
+    return sa.and_(
+        PendingItem.bureau_reported.is_(True),
+        PendingItem.status == ItemStatus.PAID,
+        sa.or_(
+            PendingItem.bureau_removed_on.is_(None),
+            PendingItem.bureau_removed_on >= today - timedelta(days=30),
+        ),
+    )
+
+
 def debtor_removals(
     session: DbSession, debtor_id: int, creditor_ids: Collection[int], today: date
 ) -> list[TrackedRemoval]:
     """A person's removals with the given (proved) companies that still need the person's
-    attention: not confirmed yet, or confirmed in the last 30 days; oldest payment first."""
+    attention (:func:`needs_attention`); oldest payment first."""
     if not creditor_ids:
         return []
     items = session.scalars(
@@ -94,16 +108,11 @@ def debtor_removals(
         .where(
             PendingItem.debtor_id == debtor_id,
             PendingItem.creditor_id.in_(creditor_ids),
-            PendingItem.bureau_reported.is_(True),
-            PendingItem.status == ItemStatus.PAID,
-            sa.or_(
-                PendingItem.bureau_removed_on.is_(None),
-                PendingItem.bureau_removed_on >= today - timedelta(days=30),
-            ),
+            needs_attention(today),
         )
         .order_by(PendingItem.paid_at, PendingItem.id)
     ).all()
-    return _tracked(items, today)
+    return tracked_removals(items, today)
 
 
 def unconfirmed_removals(
@@ -132,7 +141,7 @@ def unconfirmed_removals(
             PendingItem.paid_at < datetime.combine(cutoff, time(), tzinfo=BRASILIA)
         )
     items = session.scalars(statement.order_by(PendingItem.paid_at, PendingItem.id)).all()
-    rows = _tracked(items, today)
+    rows = tracked_removals(items, today)
     if overdue_only:
         rows = [r for r in rows if r.status.state is RemovalState.OVERDUE]
     return rows[:limit]

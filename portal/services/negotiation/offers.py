@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from portal.core import DbSession
 from portal.core.audit import record_event
@@ -95,13 +96,14 @@ def create_offer(
 def load_offer(
     session: DbSession, debtor_id: int, token: str
 ) -> tuple[OfferSnapshot, Offer] | None:
-    """The debtor's own stored offer, intact (digest checked); None for anything else."""
+    """The debtor's own stored offer, intact (digest checked); None for anything else. Its
+    company and policy version come in the same statement (every page showing it needs both)."""
     if not token or len(token) > 32:
         return None
     snapshot = session.scalar(
-        sa.select(OfferSnapshot).where(
-            OfferSnapshot.token == token, OfferSnapshot.debtor_id == debtor_id
-        )
+        sa.select(OfferSnapshot)
+        .options(joinedload(OfferSnapshot.creditor), joinedload(OfferSnapshot.policy_version))
+        .where(OfferSnapshot.token == token, OfferSnapshot.debtor_id == debtor_id)
     )
     if snapshot is None:
         return None

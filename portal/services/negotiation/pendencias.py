@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -19,7 +19,10 @@ from portal.domain.charges import DebtorKind, UpdatedBalance, updated_balance
 from portal.domain.charges import PendingItem as DomainItem
 from portal.domain.policy import NegotiationPolicy
 from portal.models import Agreement, Creditor, Debtor, ItemStatus, PendingItem, PolicyVersion
+from portal.services.negotiation.bureau import TrackedRemoval, needs_attention, tracked_removals
 from portal.services.policies import policy_from_terms
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 def debtor_kind(debtor: Debtor) -> DebtorKind:
@@ -101,15 +104,39 @@ def debtor_pendencias(
     return debtor_dashboard(session, debtor, today, creditor_ids)[0]
 
 
+@dataclass(frozen=True)
+class DebtorHome:
+    """What "Minhas pendências" shows of the companies a session proved."""
+
+    groups: list[CreditorGroup]
+    open_agreements: int
+    removals: list[TrackedRemoval]
+
+
 def debtor_dashboard(
     session: DbSession, debtor: Debtor, today: date, creditor_ids: Iterable[int]
 ) -> tuple[list[CreditorGroup], int]:
     """The debtor's pendências with ``creditor_ids`` (the companies the session proved, and
-    never others) grouped by creditor, and how many of their agreements are open.
+    never others) grouped by creditor, and how many of their agreements are open."""
+    home = _home(session, debtor, today, creditor_ids, removals=False)
+    return home.groups, home.open_agreements
 
-    One statement: the items with their creditors (joined), each creditor's current policy
-    version (a correlated subquery; its terms as text, decoded once per process) and the
-    count of open agreements. A second one only when nothing is open.
+
+def debtor_home(
+    session: DbSession, debtor: Debtor, today: date, creditor_ids: Iterable[int]
+) -> DebtorHome:
+    """:func:`debtor_dashboard` and the removals from the bureaus that still need the
+    person's attention (``bureau.debtor_removals``, oldest payment first), in one statement."""
+    return _home(session, debtor, today, creditor_ids, removals=True)
+
+
+def _home(
+    session: DbSession, debtor: Debtor, today: date, creditor_ids: Iterable[int], *, removals: bool
+) -> DebtorHome:
+    """One statement: the open items (and with ``removals`` the paid ones a bureau still
+    tracks) with their creditors (joined), each creditor's current policy version for the
+    open ones (a correlated subquery; its terms as text, decoded once per process) and the
+    count of open agreements. A second one only when there is no such item at all.
     """
     wanted = set(creditor_ids) or {-1}  # no proof, nothing: never every company
     open_agreements = (
@@ -130,6 +157,7 @@ def debtor_dashboard(
         .correlate(PendingItem)
         .scalar_subquery()
     )
+    is_open = PendingItem.status == ItemStatus.OPEN
     rows = session.execute(
         sa.select(
             PendingItem,
@@ -137,19 +165,24 @@ def debtor_dashboard(
             sa.cast(PolicyVersion.terms, sa.Text),
             open_agreements,
         )
-        .outerjoin(PolicyVersion, PolicyVersion.id == current)
+        .outerjoin(PolicyVersion, sa.and_(is_open, PolicyVersion.id == current))
         .where(
             PendingItem.debtor_id == debtor.id,
             PendingItem.creditor_id.in_(wanted),
-            PendingItem.status == ItemStatus.OPEN,
+            sa.or_(is_open, needs_attention(today)) if removals else is_open,
         )
         .order_by(PendingItem.original_due_date, PendingItem.id)
     ).all()
     if not rows:
-        return [], int(session.scalar(sa.select(open_agreements)) or 0)
+        count = int(session.scalar(sa.select(open_agreements)) or 0)
+        return DebtorHome([], count, [])
     groups: dict[int, CreditorGroup] = {}
+    paid: list[PendingItem] = []
     kind = debtor_kind(debtor)
     for item, version, terms, _count in rows:
+        if item.status != ItemStatus.OPEN:
+            paid.append(item)
+            continue
         group = groups.get(item.creditor_id)
         if group is None:
             policy = (
@@ -158,4 +191,6 @@ def debtor_dashboard(
             group = groups[item.creditor_id] = CreditorGroup(item.creditor, [], policy)
         group.items.append(ItemView(item, item_balance(item, group.policy, kind, today)))
     ordered = sorted(groups.values(), key=lambda g: g.creditor.display_name)
-    return ordered, int(rows[0][3] or 0)
+    # bureau.debtor_removals' order: paid_at, then id (a tracked item always has paid_at)
+    paid.sort(key=lambda item: (item.paid_at or _NEVER, item.id))
+    return DebtorHome(ordered, int(rows[0][3] or 0), tracked_removals(paid, today))
