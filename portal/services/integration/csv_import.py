@@ -20,7 +20,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
 
@@ -41,9 +41,9 @@ from portal.domain.csv_rows import (
     ValidRow,
 )
 from portal.domain.errors import N_, Message
-from portal.domain.records import DebtorRecord
 from portal.models import ActorType, ImportJob, ImportOrigin, ImportStatus
-from portal.services.integration.portfolio import Outcome, upsert_debtors, upsert_items
+from portal.services.integration import csv_bulk
+from portal.services.integration.portfolio import Outcome
 
 BATCH_SIZE = 500
 IMPORT_TASK = "portal.import_items"
@@ -251,31 +251,15 @@ def _batches(rows: Iterable[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
         yield batch
 
 
-def _merged_debtors(rows: Sequence[ParsedRow]) -> list[DebtorRecord]:
-    """One record per document: blanks of the first row filled by later rows of the batch."""
-    merged: dict[str, DebtorRecord] = {}
-    for row in rows:
-        if isinstance(row, InvalidRow):
-            continue
-        record = row.debtor
-        earlier = merged.get(record.document)
-        if earlier is not None:
-            record = replace(
-                earlier,
-                **{
-                    name: getattr(record, name)
-                    for name in ("email", "phone", "birth_date")
-                    if getattr(earlier, name) is None
-                },
-            )
-        merged[record.document] = record
-    return list(merged.values())
-
-
 def import_batch(
     session: DbSession, creditor_id: int, rows: Sequence[ParsedRow], *, actor: Actor
 ) -> BatchResult:
-    """Upsert the valid rows of one batch (debtors, then items); flush only."""
+    """Upsert the valid rows of one batch (debtors, then items); flush only.
+
+    PostgreSQL takes the set-based path (``csv_bulk``: COPY into a staging table, a statement
+    per table); other databases the portable one (``portfolio``, row by row). Both give the
+    same rows, counts, report lines and audit records.
+    """
     result = BatchResult()
     valid: list[ValidRow] = []
     for row in rows:
@@ -286,26 +270,19 @@ def import_batch(
             valid.append(row)
     if not valid:
         return result
-    debtors = upsert_debtors(session, creditor_id, _merged_debtors(valid), actor=actor)
-    outcomes = upsert_items(
-        session,
-        creditor_id,
-        [(row.debtor.document, row.item) for row in valid],
-        actor=actor,
-    )
+    changed, outcomes = csv_bulk.write_rows(session, creditor_id, valid, actor=actor)
     counted_debtors: set[str] = set()
-    for row, outcome in zip(valid, outcomes, strict=True):
+    for row, (outcome, error) in zip(valid, outcomes, strict=True):
         debtor_changed = (
-            row.debtor.document not in counted_debtors
-            and debtors[row.debtor.document].outcome == Outcome.UPDATED
+            row.debtor.document not in counted_debtors and row.debtor.document in changed
         )
         counted_debtors.add(row.debtor.document)
-        if outcome.error is not None:
-            result.problems.append(RowProblem(row.line, "referencia", outcome.error))
+        if error is not None:
+            result.problems.append(RowProblem(row.line, "referencia", error))
             result.error_rows += 1
-        elif outcome.outcome == Outcome.CREATED:
+        elif outcome == Outcome.CREATED:
             result.created += 1
-        elif outcome.outcome == Outcome.UPDATED or debtor_changed:
+        elif outcome == Outcome.UPDATED or debtor_changed:
             result.updated += 1
         else:
             result.unchanged += 1
