@@ -36,6 +36,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from portal.domain.bureau import parse_yes_no
 from portal.domain.errors import N_, Message
@@ -146,6 +147,7 @@ def column_name(raw: str) -> str:
     return ALIASES.get(name, name)
 
 
+@lru_cache(maxsize=4096)  # a file repeats its dates: due dates, birth dates
 def parse_date(raw: str) -> date:
     """``"05/03/2026"`` → ``date(2026, 3, 5)``; ValueError on another format or no such day."""
     found = _DATE.fullmatch(raw.strip())

@@ -18,7 +18,10 @@ from tests.services.integration.test_csv_import import contact, creditor, run
 
 __all__ = ["creditor"]  # the fixture, shared with the import's tests
 
-HEADER = "documento;nome;email;telefone;data_nascimento;referencia;descricao;valor;vencimento;negativado\n"
+HEADER = (
+    "documento;nome;email;telefone;data_nascimento;referencia;descricao;valor;vencimento;"
+    "negativado\n"
+)
 
 
 @pytest.fixture
@@ -56,9 +59,7 @@ def test_every_outcome_of_an_item_in_one_file(
         "O-1": {},
     }
     for reference, values in existing.items():
-        create_pending_item(
-            creditor=creditor, debtor=owner, external_reference=reference, **values
-        )
+        create_pending_item(creditor=creditor, debtor=owner, external_reference=reference, **values)
     db.session.commit()
     name = contact(creditor.id, owner.document).name  # type: ignore[union-attr]
     newbie = next_cpf()
