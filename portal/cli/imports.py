@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.models import ImportJob
 from portal.services.integration import (
     BATCH_SIZE,
+    BULK_BATCH_SIZE,
     abandon_import,
     failure_message,
     import_steps,
@@ -61,9 +62,8 @@ class _Bar:
 @click.option(
     "--batch-size",
     type=click.IntRange(1, 5000),
-    default=BATCH_SIZE,
-    show_default=True,
-    help="Rows per transaction.",
+    default=None,
+    help=f"Rows per transaction ({BULK_BATCH_SIZE} on PostgreSQL, {BATCH_SIZE} elsewhere).",
 )
 @with_appcontext
 def import_items_command(

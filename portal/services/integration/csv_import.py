@@ -45,7 +45,8 @@ from portal.models import ActorType, ImportJob, ImportOrigin, ImportStatus
 from portal.services.integration import csv_bulk
 from portal.services.integration.portfolio import Outcome
 
-BATCH_SIZE = 500
+BATCH_SIZE = 500  # rows per step on the portable path (SQLite)
+BULK_BATCH_SIZE = 5_000  # on PostgreSQL's set-based path: a step costs a few statements
 IMPORT_TASK = "portal.import_items"
 STALE_AFTER = timedelta(minutes=10)
 REPORT_HEADER = ("linha", "coluna", "codigo", "mensagem")
@@ -153,7 +154,7 @@ def import_steps(
     session: DbSession,
     job_id: int,
     *,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
     today: date | None = None,
 ) -> Iterator[ImportJob]:
     """Read the job's file and upsert its rows, one step at a time; flush only.
@@ -166,6 +167,8 @@ def import_steps(
     job = _claim(session, job_id)
     if job is None:
         return
+    if batch_size is None:
+        batch_size = BULK_BATCH_SIZE if csv_bulk.supported(session) else BATCH_SIZE
     today = today or today_br()
     content = job.content or b""
     try:
@@ -310,6 +313,7 @@ def report_text(problems: Iterable[RowProblem]) -> str:
 
 __all__ = [
     "BATCH_SIZE",
+    "BULK_BATCH_SIZE",
     "BatchResult",
     "abandon_import",
     "failure_message",
