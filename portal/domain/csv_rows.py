@@ -81,7 +81,7 @@ FIELD_COLUMNS = {
     "due_date": "vencimento",
 }
 _DEBTOR_FIELDS = ("name", "email", "phone", "birth_date")
-_MAX_SHOWN_COLUMNS = 5
+_MAX_SHOWN_COLUMNS, _CHECKED_KEPT = 5, 4096
 _MAX_SHOWN_LENGTH = 30
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -271,6 +271,8 @@ class _Seen:
                 )
             except RecordInvalid as invalid:
                 found = invalid.problems
+            if len(self.checked) >= _CHECKED_KEPT:  # a cache: it must not grow with the file
+                self.checked.clear()
             self.checked[key] = found
         return found
 
