@@ -70,17 +70,16 @@ def import_items_command(
     file: Path, reference: tuple[str, Any], errors_out: Path | None, batch_size: int
 ) -> None:
     """Import debtors and pending items from a pt-BR CSV file (separator ;)."""
+    creditor = load_creditor(reference)
     try:
-        content = file.read_bytes()
+        with file.open("rb") as stream, unit_of_work(db.session):  # stored a chunk at a time
+            job = queue_import(
+                db.session, creditor_id=creditor.id, content=stream, file_name=file.name, actor=CLI
+            )
     except OSError as error:
         raise click.ClickException(
             f"não foi possível ler o arquivo {file}: {error.strerror}"
         ) from None
-    creditor = load_creditor(reference)
-    with unit_of_work(db.session):
-        job = queue_import(
-            db.session, creditor_id=creditor.id, content=content, file_name=file.name, actor=CLI
-        )
     job_id = job.id
     bar = _Bar()
     done: ImportJob | None = None

@@ -22,7 +22,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import islice
+from itertools import count, islice
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -41,10 +42,11 @@ from portal.domain.csv_rows import (
     ValidRow,
 )
 from portal.domain.errors import N_, Message
-from portal.models import ActorType, ImportJob, ImportOrigin, ImportStatus
+from portal.models import ActorType, ImportChunk, ImportJob, ImportOrigin, ImportStatus
 from portal.services.integration import csv_bulk
 from portal.services.integration.portfolio import Outcome
 
+CHUNK_BYTES = 1 << 20  # the file is stored and read a MiB at a time
 BATCH_SIZE = 500  # rows per step on the portable path (SQLite)
 BULK_BATCH_SIZE = 5_000  # on PostgreSQL's set-based path: a step costs a few statements
 IMPORT_TASK = "portal.import_items"
@@ -84,12 +86,16 @@ def queue_import(
     session: DbSession,
     *,
     creditor_id: int,
-    content: bytes,
+    content: bytes | BinaryIO,
     file_name: str,
     actor: Actor,
     staff_id: int | None = None,
 ) -> ImportJob:
-    """A queued job holding the file; audited as ``import.queued`` in the caller's unit."""
+    """A queued job holding the file; audited as ``import.queued`` in the caller's unit.
+
+    ``content`` is the file's bytes or a binary stream (an upload, an open file): it is
+    stored ``CHUNK_BYTES`` at a time, never read whole.
+    """
     origin = ImportOrigin.STAFF if staff_id is not None else ImportOrigin.CLI
     job = ImportJob(
         creditor_id=creditor_id,
@@ -97,20 +103,40 @@ def queue_import(
         origin=origin.value,
         file_name=safe_file_name(file_name),
         status=ImportStatus.QUEUED.value,
-        size_bytes=len(content),
-        content=content,
+        size_bytes=0,
     )
     session.add(job)
     session.flush()
+    stream = io.BytesIO(content) if isinstance(content, bytes) else content
+    for position, data in enumerate(iter(lambda: stream.read(CHUNK_BYTES), b"")):
+        session.execute(sa.insert(ImportChunk).values(job_id=job.id, position=position, data=data))
+        job.size_bytes += len(data)
     record_event(
         session,
         actor,
         "import.queued",
         subject=("import_job", job.id),
         creditor_id=creditor_id,
-        details={"file_name": job.file_name, "size_bytes": len(content), "origin": origin.value},
+        details={"file_name": job.file_name, "size_bytes": job.size_bytes, "origin": origin.value},
     )
     return job
+
+
+def stored_chunks(session: DbSession, job_id: int) -> Iterator[bytes]:
+    """The job's file, a chunk a query (whatever transaction each read falls in)."""
+    for position in count():
+        data = session.scalar(
+            sa.select(ImportChunk.data).where(
+                ImportChunk.job_id == job_id, ImportChunk.position == position
+            )
+        )
+        if data is None:
+            return
+        yield data
+
+
+def _erase_file(session: DbSession, job_id: int) -> None:
+    session.execute(sa.delete(ImportChunk).where(ImportChunk.job_id == job_id))
 
 
 def _job_actor(job: ImportJob) -> Actor:
@@ -170,9 +196,8 @@ def import_steps(
     if batch_size is None:
         batch_size = BULK_BATCH_SIZE if csv_bulk.supported(session) else BATCH_SIZE
     today = today or today_br()
-    content = job.content or b""
     try:
-        table = CsvTable(content)
+        table = CsvTable(lambda: stored_chunks(session, job_id))
         job.total_rows = table.count_rows()
     except CsvFileError as error:
         yield _fail(session, job, error.message)
@@ -192,7 +217,7 @@ def import_steps(
         job.error_rows += result.error_rows
         yield job
     job.error_report = report.getvalue() if job.error_rows else None
-    job.content = None
+    _erase_file(session, job.id)
     job.status = ImportStatus.DONE.value
     job.finished_at = now_utc()
     record_event(
@@ -215,7 +240,7 @@ def import_steps(
 def _fail(session: DbSession, job: ImportJob, message: Message) -> ImportJob:
     job.status = ImportStatus.FAILED.value
     job.failure = {"code": message.code, "key": message.key, "params": list(message.params)}
-    job.content = None
+    _erase_file(session, job.id)
     job.finished_at = now_utc()
     record_event(
         session,

@@ -73,7 +73,7 @@ def test_issue_100_000_links(committed: Flask) -> None:
         grown = peak_since_mark() - before
         print(  # noqa: T201
             f"\naccess links: {issued:,} issued in {elapsed:.1f} s = {issued / elapsed:,.0f} "
-            f"links/s; peak memory +{grown:.0f} MB (load average {os.getloadavg()[0]:.1f})"
+            f"links/s; peak memory {grown:+.0f} MB (load average {os.getloadavg()[0]:.1f})"
         )
         links = db.session.scalar(sa.select(sa.func.count()).select_from(AccessLink))
         records = db.session.scalar(

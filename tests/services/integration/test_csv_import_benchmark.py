@@ -120,7 +120,7 @@ def test_import_of_a_large_file(committed: Flask) -> None:
     grown = peak_since_mark() - before
     print(  # noqa: T201
         f"\nCSV import: {ROWS:,} rows ({size_mb:.1f} MB) in {elapsed:.1f} s "
-        f"= {ROWS / elapsed:,.0f} rows/s; peak memory +{grown:.0f} MB "
+        f"= {ROWS / elapsed:,.0f} rows/s; peak memory {grown:+.0f} MB "
         f"(load average {os.getloadavg()[0]:.1f})"
     )
     assert counts == {"created": ROWS, "updated": 0, "unchanged": 0, "errors": 0}
