@@ -1,10 +1,12 @@
 """CSV import of debtors and pending items: a job per file, rows upserted in batches.
 
 The rows are checked by ``portal.domain.csv_rows`` and written by
-``portal.services.integration.portfolio`` (the same rules as the JSON API). A file of 100,000 rows
-must not be one transaction, so the import works in steps: :func:`import_steps` is a generator
-that flushes and yields the job after each step (the claim with the row count, every batch,
-the end). It never commits: the caller (the Celery task, the CLI) runs each step in a unit
+``portal.services.integration.csv_bulk``: set-based on PostgreSQL (COPY into a staging table),
+through ``portal.services.integration.portfolio`` elsewhere (the same rules as the JSON API).
+The file is stored in chunks (``ImportChunk``) and read back as a stream, never whole. A file
+of 1,000,000 rows must not be one transaction, so the import works in steps:
+:func:`import_steps` is a generator that flushes and yields the job after each step (the
+claim with the row count, every batch, the end). It never commits: the caller (the Celery task, the CLI) runs each step in a unit
 of work of its own with ``portal.core.uow.unit_per_step``.
 
 Importing the same file again changes nothing: every row comes back ``unchanged`` and the
