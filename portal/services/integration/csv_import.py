@@ -6,8 +6,9 @@ through ``portal.services.integration.portfolio`` elsewhere (the same rules as t
 The file is stored in chunks (``ImportChunk``) and read back as a stream, never whole. A file
 of 1,000,000 rows must not be one transaction, so the import works in steps:
 :func:`import_steps` is a generator that flushes and yields the job after each step (the
-claim with the row count, every batch, the end). It never commits: the caller (the Celery task, the CLI) runs each step in a unit
-of work of its own with ``portal.core.uow.unit_per_step``.
+claim with the row count, every batch, the end). It never commits: the caller (the Celery
+task, the CLI) runs each step in a unit of work of its own with
+``portal.core.uow.unit_per_step``.
 
 Importing the same file again changes nothing: every row comes back ``unchanged`` and the
 only audit records are the run's own (``import.queued`` and ``import.finished``).
