@@ -30,7 +30,7 @@ from tests.services.integration.test_csv_import_benchmark import (
     peak_since_mark,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(900)]
 
 LINKS = int(os.environ.get("BENCH_LINKS", "100000"))
 BULK_BATCH = 5_000

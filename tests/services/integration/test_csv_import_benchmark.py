@@ -26,7 +26,9 @@ from portal.models import ActorType, ImportJob, PendingItem
 from portal.services.integration import import_steps, queue_import
 from tests.factories import create_creditor
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+# A million rows imported twice takes minutes on a shared 2-core machine: more than the
+# suite's 300 s per test.
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
 ITEMS_PER_DEBTOR = 2
