@@ -72,10 +72,11 @@ wrk: # the load generator of `make bench` (Debian package)
 
 bench: install wrk ## pages and bulk work against a bare Flask app, one run (docs/performance.md)
 	@$(PY) -m bench.run
-	@echo "régua and CSV import: a large portfolio on PostgreSQL ($(PG_TEST_URL))"
+	@echo "régua, CSV import (BENCH_IMPORT_ROWS) and bulk links (BENCH_LINKS) on PostgreSQL ($(PG_TEST_URL))"
 	@TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -s -p no:cacheprovider \
 		tests/services/regua/test_run_benchmark.py \
-		tests/services/integration/test_csv_import_benchmark.py
+		tests/services/integration/test_csv_import_benchmark.py \
+		tests/services/access/test_links_benchmark.py
 
 haproxy: # the load balancer of the local cluster (Debian package)
 	@command -v haproxy >/dev/null 2>&1 || { apt-get install -y -qq haproxy >/dev/null 2>&1 \

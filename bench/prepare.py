@@ -107,11 +107,11 @@ def csv_import(app: Flask, path: Path, creditor_id: int) -> dict[str, Any]:
     from portal.services.integration.csv_import import import_steps, queue_import
 
     with app.app_context():
-        with unit_of_work(db.session):
+        with path.open("rb") as stream, unit_of_work(db.session):
             job = queue_import(
                 db.session,
                 creditor_id=creditor_id,
-                content=path.read_bytes(),
+                content=stream,  # stored a chunk at a time, as the CLI does
                 file_name=path.name,
                 actor=BENCH_ACTOR,
             )

@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.models import ImportJob
 from portal.services.integration import (
     BATCH_SIZE,
+    BULK_BATCH_SIZE,
     abandon_import,
     failure_message,
     import_steps,
@@ -61,26 +62,24 @@ class _Bar:
 @click.option(
     "--batch-size",
     type=click.IntRange(1, 5000),
-    default=BATCH_SIZE,
-    show_default=True,
-    help="Rows per transaction.",
+    default=None,
+    help=f"Rows per transaction ({BULK_BATCH_SIZE} on PostgreSQL, {BATCH_SIZE} elsewhere).",
 )
 @with_appcontext
 def import_items_command(
     file: Path, reference: tuple[str, Any], errors_out: Path | None, batch_size: int
 ) -> None:
     """Import debtors and pending items from a pt-BR CSV file (separator ;)."""
+    creditor = load_creditor(reference)
     try:
-        content = file.read_bytes()
+        with file.open("rb") as stream, unit_of_work(db.session):  # stored a chunk at a time
+            job = queue_import(
+                db.session, creditor_id=creditor.id, content=stream, file_name=file.name, actor=CLI
+            )
     except OSError as error:
         raise click.ClickException(
             f"não foi possível ler o arquivo {file}: {error.strerror}"
         ) from None
-    creditor = load_creditor(reference)
-    with unit_of_work(db.session):
-        job = queue_import(
-            db.session, creditor_id=creditor.id, content=content, file_name=file.name, actor=CLI
-        )
     job_id = job.id
     bar = _Bar()
     done: ImportJob | None = None

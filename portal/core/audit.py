@@ -8,8 +8,23 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.core import DbSession
+from portal.core.bulk_copy import copy_rows, copy_supported
 from portal.core.context import Actor
 from portal.models.audit import AuditEvent
+from portal.models.base import utcnow
+
+_COPY_COLUMNS = (
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "action",
+    "subject_type",
+    "subject_id",
+    "creditor_id",
+    "ip",
+    "user_agent",
+    "details",
+)
 
 
 def record_event(
@@ -48,9 +63,31 @@ def record_events(
     action: str,
     events: Iterable[tuple[tuple[str, object], int | None, dict[str, Any]]],
 ) -> int:
-    """Many audit events of one kind at once (bulk work): one multi-row INSERT, written in the
-    caller's transaction like :func:`record_event`. ``events`` yields (subject, creditor id,
-    details). Returns how many were written."""
+    """Many audit events of one kind at once (bulk work), written in the caller's transaction
+    like :func:`record_event`: COPY on PostgreSQL, one multi-row INSERT elsewhere. ``events``
+    yields (subject, creditor id, details). Returns how many were written."""
+    if copy_supported(session):
+        now = utcnow()
+        return copy_rows(
+            session,
+            AuditEvent.__tablename__,
+            _COPY_COLUMNS,
+            (
+                (
+                    now,
+                    actor.type.value,
+                    actor.id,
+                    action,
+                    subject_type,
+                    str(subject_id),
+                    creditor_id,
+                    actor.ip,
+                    actor.user_agent,
+                    details,
+                )
+                for (subject_type, subject_id), creditor_id, details in events
+            ),
+        )
     rows = [
         {
             "actor_type": actor.type.value,

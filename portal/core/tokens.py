@@ -22,6 +22,7 @@ from flask import current_app
 
 BASE64URL = string.ascii_letters + string.digits + "-_"
 REMINDER_TOKEN_LENGTH = 22
+REMINDER_TOKEN_BYTES = 17  # 136 bits: 22 full base64 characters and 4 bits left over
 MAGIC_TOKEN_BYTES = 32
 MAGIC_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 REMINDER_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
@@ -32,7 +33,10 @@ def new_magic_token() -> str:
 
 
 def new_reminder_token() -> str:
-    return "".join(secrets.choice(BASE64URL) for _ in range(REMINDER_TOKEN_LENGTH))
+    """22 characters each drawn uniformly from the 64 of base64url: the first 22 of 17
+    random bytes in base64url (6 random bits a character, the same draw as 22
+    ``secrets.choice(BASE64URL)`` at a twentieth of the cost: bulk jobs issue thousands)."""
+    return secrets.token_urlsafe(REMINDER_TOKEN_BYTES)[:REMINDER_TOKEN_LENGTH]
 
 
 def token_hash(token: str) -> str:

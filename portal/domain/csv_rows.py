@@ -30,14 +30,15 @@ Conventions (the file's contract, also shown on the upload page):
 from __future__ import annotations
 
 import csv
-import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from portal.domain.bureau import parse_yes_no
+from portal.domain.csv_text import encoding_of, lines
 from portal.domain.errors import N_, Message
 from portal.domain.money import InvalidMoneyText, parse_brl
 from portal.domain.records import (
@@ -80,7 +81,7 @@ FIELD_COLUMNS = {
     "due_date": "vencimento",
 }
 _DEBTOR_FIELDS = ("name", "email", "phone", "birth_date")
-_MAX_SHOWN_COLUMNS = 5
+_MAX_SHOWN_COLUMNS, _CHECKED_KEPT = 5, 4096
 _MAX_SHOWN_LENGTH = 30
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -121,21 +122,17 @@ ParsedRow = ValidRow | InvalidRow
 
 def decode(content: bytes) -> str:
     """UTF-8 (BOM dropped) when the bytes are valid UTF-8, else Windows-1252 or Latin-1."""
-    if b"\x00" in content:
-        raise CsvFileError(
-            Message.of(
-                "not_text",
-                N_("o arquivo não é um CSV de texto: salve a planilha como CSV e envie de novo"),
-            )
-        )
+    return "".join(lines([content], _encoding(lambda: [content])))
+
+
+def _encoding(chunks: Callable[[], Iterable[bytes]]) -> str:
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252")
-    except UnicodeDecodeError:
-        return content.decode("latin-1")
+        return encoding_of(chunks())
+    except ValueError:  # a NUL byte
+        raise _file_error(
+            "not_text",
+            N_("o arquivo não é um CSV de texto: salve a planilha como CSV e envie de novo"),
+        ) from None
 
 
 def column_name(raw: str) -> str:
@@ -146,6 +143,7 @@ def column_name(raw: str) -> str:
     return ALIASES.get(name, name)
 
 
+@lru_cache(maxsize=4096)  # a file repeats its dates: due dates, birth dates
 def parse_date(raw: str) -> date:
     """``"05/03/2026"`` → ``date(2026, 3, 5)``; ValueError on another format or no such day."""
     found = _DATE.fullmatch(raw.strip())
@@ -269,6 +267,8 @@ class _Seen:
                 )
             except RecordInvalid as invalid:
                 found = invalid.problems
+            if len(self.checked) >= _CHECKED_KEPT:  # a cache: it must not grow with the file
+                self.checked.clear()
             self.checked[key] = found
         return found
 
@@ -298,9 +298,12 @@ def _cell_problems(line: int, found: tuple[FieldProblem, ...], taken: set[str]) 
 class CsvTable:
     """A decoded CSV file with a valid header; ``rows()`` checks the data lines lazily."""
 
-    def __init__(self, content: bytes) -> None:
-        self.text = decode(content)
-        first = self.text.split("\n", 1)[0].rstrip("\r")
+    def __init__(self, source: bytes | Callable[[], Iterable[bytes]]) -> None:
+        """``source``: the file's bytes, or what gives its chunks afresh at each call (the
+        file is read as a stream: for its encoding, its header, then its rows)."""
+        self.chunks = (lambda: [source]) if isinstance(source, bytes) else source
+        self.encoding = _encoding(self.chunks)
+        first = next(lines(self.chunks(), self.encoding), "").rstrip("\r\n")
         if not first.strip():
             raise _file_error(
                 "empty_file", N_("o arquivo está vazio ou a primeira linha está em branco")
@@ -308,9 +311,8 @@ class CsvTable:
         self.delimiter, self.columns = _header(first)
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
-        reader = csv.reader(
-            io.StringIO(self.text, newline=""), delimiter=self.delimiter, strict=True
-        )
+        text = lines(self.chunks(), self.encoding)
+        reader = csv.reader(text, delimiter=self.delimiter, strict=True)
         line = 1
         try:
             next(reader)  # the header, already read

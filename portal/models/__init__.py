@@ -24,7 +24,7 @@ from portal.models.creditor import Creditor
 from portal.models.debtor import CreditorDebtor, Debtor, normalise_email
 from portal.models.dispute import DelayReasonRecord, ItemDispute
 from portal.models.document import Document, DocumentKind, DocumentStatus
-from portal.models.imports import ImportJob, ImportOrigin, ImportStatus
+from portal.models.imports import ImportChunk, ImportJob, ImportOrigin, ImportStatus
 from portal.models.integration import (
     ApiKey,
     DeliveryStatus,
@@ -101,6 +101,7 @@ __all__ = [
     "ImmutableNoteError",
     "ImmutablePolicyError",
     "ImmutableReguaError",
+    "ImportChunk",
     "ImportJob",
     "ImportOrigin",
     "ImportStatus",

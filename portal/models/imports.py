@@ -1,7 +1,8 @@
 """CSV imports of debtors and pending items: one row per file, from upload to report.
 
-The uploaded bytes are kept only until the import has run (``content`` is then erased:
-LGPD data minimisation); what stays is the counts and the error report, which names lines,
+The uploaded bytes are kept, in chunks (``ImportChunk``: the file is streamed, never held
+whole in memory), only until the import has run (they are then erased: LGPD data
+minimisation); what stays is the counts and the error report, which names lines,
 columns and reasons but never a cell's value.
 """
 
@@ -60,7 +61,6 @@ class ImportJob(Base):
     updated_rows: Mapped[int] = mapped_column(default=0)
     unchanged_rows: Mapped[int] = mapped_column(default=0)
     error_rows: Mapped[int] = mapped_column(default=0)
-    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     # CSV ``linha;coluna;codigo;mensagem`` in pt-BR; None when no row was refused.
     error_report: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
     # Why the file could not be read: a domain Message as {"code", "key", "params"}.
@@ -84,3 +84,15 @@ class ImportJob(Base):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+
+class ImportChunk(Base):
+    """One piece of an uploaded file (``CHUNK_BYTES`` of it), in order, until it is imported."""
+
+    __tablename__ = "import_job_chunks"
+
+    job_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)

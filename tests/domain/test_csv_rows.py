@@ -361,3 +361,18 @@ def test_a_repeated_debtor_is_checked_once_and_reported_on_every_row() -> None:
     ]
     valid = [r for r in rows(text) if isinstance(r, ValidRow)]
     assert [r.line for r in valid] == [4, 5] and valid[0].debtor is valid[1].debtor
+
+
+def test_the_cache_of_checked_debtors_stays_small(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file of a million people must not keep a million checked records: the cache is
+    emptied when full, and a debtor checked again gives an equal record."""
+    from portal.domain import csv_rows
+
+    monkeypatch.setattr(csv_rows, "_CHECKED_KEPT", 2)
+    people = ["39053344705", "11144477735", "52998224725", "39053344705"]
+    text = f"{HEADER}\n" + "".join(
+        f"{cpf};Pessoa;;;;NF-{n};x;1,00;01/01/2025\n" for n, cpf in enumerate(people)
+    )
+    valid = [r for r in rows(text) if isinstance(r, ValidRow)]
+    assert [r.line for r in valid] == [2, 3, 4, 5]
+    assert valid[0].debtor == valid[3].debtor and valid[0].debtor is not valid[3].debtor

@@ -86,3 +86,27 @@ def test_formatting() -> None:
 )
 def test_mask_never_shows_the_whole_document(document: str, masked: str) -> None:
     assert mask_document(document) == masked
+
+
+def test_the_fast_cpf_check_agrees_with_validate_docbr() -> None:
+    import random
+
+    from validate_docbr import CPF
+
+    from portal.domain.documents import _cpf_digits_valid
+
+    reference = CPF()
+    rng = random.Random(15)
+    samples = [reference.generate() for _ in range(2_000)]
+    samples += [f"{rng.randrange(10**11):011d}" for _ in range(20_000)]
+    samples += [str(d) * 11 for d in range(10)] + ["52998224725", "00000000191"]
+    assert any(reference.validate(s) for s in samples[2_000:])  # a few random ones are valid
+    for sample in samples:
+        assert _cpf_digits_valid(sample) == reference.validate(sample), sample
+
+
+def test_a_cpf_in_other_digits_is_checked_by_validate_docbr() -> None:
+    from portal.domain.documents import InvalidDocument, normalise_cpf
+
+    with pytest.raises(InvalidDocument):
+        normalise_cpf("٥٢٩٩٨٢٢٤٧٢٥")  # Arabic-Indic digits match \\d, not the fast check

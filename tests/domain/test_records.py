@@ -136,3 +136,37 @@ def test_phones(raw: str, expected: str) -> None:
 def test_bad_phones(raw: str) -> None:
     with pytest.raises(ValueError):
         normalise_phone(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Maria@Example.COM",
+        "a.b+c_d-e@sub.example.com.br",
+        "a@xn--bcher-kva.de",  # punycode: shown in Unicode, as email_validator does
+        "ana@bücher.de",
+        '"quoted"@example.com',
+        "x@localhost",
+        "x@example",
+        "x@-bad-.example.com",
+        "a..b@example.com",
+        "a" * 65 + "@example.com",
+        "a" * 60 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + ".com",
+        "",
+    ],
+)
+def test_normalise_email_answers_as_email_validator(raw: str) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    from portal.domain.records import normalise_email
+
+    try:
+        expected: str | None = validate_email(raw, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        expected = None
+    for _twice in range(2):  # the second time, the domain's verdict comes from the cache
+        try:
+            got: str | None = normalise_email(raw)
+        except ValueError:
+            got = None
+        assert got == expected

@@ -4,9 +4,10 @@
 creates a ``BulkJob`` with one ``BulkJobLink`` per debtor (frozen in ranking order: what
 the agent saw is what gets links) and queues ``portal.bulk_issue_links`` after the
 commit. The task issues the links in batches through ``issue_reminder_links``
-(set-based: one multi-row INSERT of the links and one of their ``link.issued`` audit
-records per batch, the staff member as actor), one unit of work per batch so the progress
-page moves.
+(set-based: one COPY of the links and one of their ``link.issued`` audit records per
+batch on PostgreSQL, multi-row INSERTs elsewhere, the staff member as actor; the job's rows
+updated by primary key in one executemany), one unit of work per batch so the progress page
+moves.
 
 **Where the links live.** A link's token exists only when it is issued (the database keeps
 its SHA-256). For the export, each token is *sealed* at issue time: encrypted with Fernet
@@ -22,6 +23,7 @@ gets only the job id; nothing about a link is logged.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -147,12 +149,6 @@ def create_bulk_job(
     return job
 
 
-def _fail(job: BulkJob, row: BulkJobLink, why: str) -> None:
-    row.status = BulkLinkStatus.FAILED.value
-    row.error = why
-    job.failed += 1
-
-
 def issue_batch(session: DbSession, job_id: int, *, max_days: int, now: datetime) -> bool:
     """Issue the next batch of the job's links; False once nothing is left (job finished).
 
@@ -165,14 +161,12 @@ def issue_batch(session: DbSession, job_id: int, *, max_days: int, now: datetime
     if job.status == BulkJobStatus.QUEUED:
         job.status = BulkJobStatus.RUNNING.value
         job.started_at = now
-    rows = list(
-        session.scalars(
-            sa.select(BulkJobLink)
-            .where(BulkJobLink.job_id == job.id, BulkJobLink.status == BulkLinkStatus.PENDING)
-            .order_by(BulkJobLink.position)
-            .limit(BATCH_SIZE)
-        )
-    )
+    rows = session.execute(
+        sa.select(BulkJobLink.id, BulkJobLink.debtor_id)
+        .where(BulkJobLink.job_id == job.id, BulkJobLink.status == BulkLinkStatus.PENDING)
+        .order_by(BulkJobLink.position)
+        .limit(BATCH_SIZE)
+    ).all()
     if not rows:
         job.status = BulkJobStatus.DONE.value
         job.finished_at = now
@@ -190,34 +184,68 @@ def issue_batch(session: DbSession, job_id: int, *, max_days: int, now: datetime
     issued = issue_reminder_links(
         session,
         job.creditor_id,
-        [row.debtor_id for row in rows],
+        [debtor_id for _row_id, debtor_id in rows],
         channel=Channel(job.channel),
         days=min(job.link_days, max_days),
         max_days=max_days,
         actor=actor,
         now=now,
     )
-    left_out = [row.debtor_id for row in rows if row.debtor_id not in issued]
+    _record_outcomes(session, job, rows, issued)
+    session.flush()
+    return True
+
+
+def _record_outcomes(
+    session: DbSession,
+    job: BulkJob,
+    rows: Sequence[tuple[int, int]],
+    issued: dict[int, tuple[int, str]],
+) -> None:
+    """Each row issued (its link and sealed token) or failed, by primary key in bulk (one
+    executemany per kind, no ORM object per row)."""
+    done: list[dict[str, object]] = []
+    left_out: list[tuple[int, int]] = []
+    for row_id, debtor_id in rows:
+        got = issued.get(debtor_id)
+        if got is None:
+            left_out.append((row_id, debtor_id))
+            continue
+        link_id, token = got
+        done.append(
+            {
+                "id": row_id,
+                "access_link_id": link_id,
+                "sealed_token": seal(token),
+                "status": BulkLinkStatus.ISSUED.value,
+            }
+        )
+    if done:
+        session.execute(sa.update(BulkJobLink), done)
+        job.done += len(done)
+    if not left_out:
+        return
+    # Blocked since the job was frozen, or no longer known to the company.
     blocked = set(
         session.scalars(
             sa.select(Debtor.id).where(
-                Debtor.id.in_(left_out), Debtor.access_blocked_at.is_not(None)
+                Debtor.id.in_([debtor_id for _row_id, debtor_id in left_out]),
+                Debtor.access_blocked_at.is_not(None),
             )
         )
-        if left_out
-        else ()
     )
-    for row in rows:
-        got = issued.get(row.debtor_id)
-        if got is None:  # blocked since the job was frozen, or no longer known to the company
-            _fail(job, row, "access_blocked" if row.debtor_id in blocked else "not_known")
-            continue
-        row.access_link_id, token = got
-        row.sealed_token = seal(token)
-        row.status = BulkLinkStatus.ISSUED.value
-        job.done += 1
-    session.flush()
-    return True
+    session.execute(
+        sa.update(BulkJobLink),
+        [
+            {
+                "id": row_id,
+                "status": BulkLinkStatus.FAILED.value,
+                "error": "access_blocked" if debtor_id in blocked else "not_known",
+            }
+            for row_id, debtor_id in left_out
+        ],
+    )
+    job.failed += len(left_out)
 
 
 def purge_expired_exports(session: DbSession, now: datetime) -> int:

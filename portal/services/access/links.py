@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from portal.core import DbSession, affected
 from portal.core.audit import record_event, record_events
+from portal.core.bulk_copy import copy_rows, copy_supported, reserve_ids
 from portal.core.context import Actor
 from portal.core.tokens import MAGIC_TOKEN, REMINDER_TOKEN, new_reminder_token, token_hash
 from portal.models import AccessLink, Channel, Creditor, CreditorDebtor, Debtor, LinkPurpose
@@ -228,8 +229,9 @@ def issue_reminder_links(
 ) -> dict[int, tuple[int, str]]:
     """:func:`issue_reminder_link` for many people at once (bulk jobs), set-based.
 
-    The same rows and ``link.issued`` audit records, written with one multi-row INSERT each
-    instead of one round trip per link. People the company does not know, or whose access
+    The same rows and ``link.issued`` audit records, written with one COPY each on
+    PostgreSQL (the links' ids drawn from their sequence first), one multi-row INSERT each
+    elsewhere, instead of one round trip per link. People the company does not know, or whose access
     is blocked, get nothing. Returns ``{debtor id: (link id, token)}``.
     """
     if not 1 <= days <= max_days:
@@ -251,25 +253,42 @@ def issue_reminder_links(
         return {}
     tokens = {debtor_id: new_reminder_token() for debtor_id in allowed}
     expires_at = now + timedelta(days=days)
-    inserted = session.execute(
-        sa.insert(AccessLink).returning(
-            AccessLink.id, AccessLink.debtor_id, sort_by_parameter_order=True
-        ),
-        [
-            {
-                "token_hash": token_hash(tokens[debtor_id]),
-                "purpose": LinkPurpose.REMINDER.value,
-                "channel": channel.value,
-                "debtor_id": debtor_id,
-                "creditor_id": creditor_id,
-                "issued_by_type": actor.type.value,
-                "issued_by_id": actor.id,
-                "created_at": now,
-                "expires_at": expires_at,
-            }
-            for debtor_id in allowed
-        ],
-    ).all()
+    values = {
+        "purpose": LinkPurpose.REMINDER.value,
+        "channel": channel.value,
+        "creditor_id": creditor_id,
+        "issued_by_type": actor.type.value,
+        "issued_by_id": actor.id,
+        "created_at": now,
+        "expires_at": expires_at,
+        "use_count": 0,
+        "failed_attempts": 0,
+    }
+    if copy_supported(session):  # ids drawn from the sequence, the rows COPYed
+        ids = reserve_ids(session, AccessLink.__tablename__, len(allowed))
+        inserted = list(zip(ids, allowed, strict=True))
+        copy_rows(
+            session,
+            AccessLink.__tablename__,
+            ("id", "debtor_id", "token_hash", *values),
+            (
+                (link_id, debtor_id, token_hash(tokens[debtor_id]), *values.values())
+                for link_id, debtor_id in inserted
+            ),
+        )
+    else:
+        inserted = [
+            (link_id, debtor_id)
+            for link_id, debtor_id in session.execute(
+                sa.insert(AccessLink).returning(
+                    AccessLink.id, AccessLink.debtor_id, sort_by_parameter_order=True
+                ),
+                [
+                    {**values, "debtor_id": debtor_id, "token_hash": token_hash(tokens[debtor_id])}
+                    for debtor_id in allowed
+                ],
+            )
+        ]
     record_events(
         session,
         actor,

@@ -8,6 +8,7 @@ from portal.services.integration.api_keys import (
 )
 from portal.services.integration.csv_import import (
     BATCH_SIZE,
+    BULK_BATCH_SIZE,
     IMPORT_TASK,
     abandon_import,
     failure_message,
@@ -35,6 +36,7 @@ from portal.services.integration.webhooks import replay as replay_delivery
 
 __all__ = [
     "BATCH_SIZE",
+    "BULK_BATCH_SIZE",
     "DUE_TASK",
     "EVENT_TYPES",
     "IMPORT_TASK",

@@ -1,11 +1,14 @@
 """CSV import of debtors and pending items: a job per file, rows upserted in batches.
 
 The rows are checked by ``portal.domain.csv_rows`` and written by
-``portal.services.integration.portfolio`` (the same rules as the JSON API). A file of 100,000 rows
-must not be one transaction, so the import works in steps: :func:`import_steps` is a generator
-that flushes and yields the job after each step (the claim with the row count, every batch,
-the end). It never commits: the caller (the Celery task, the CLI) runs each step in a unit
-of work of its own with ``portal.core.uow.unit_per_step``.
+``portal.services.integration.csv_bulk``: set-based on PostgreSQL (COPY into a staging table),
+through ``portal.services.integration.portfolio`` elsewhere (the same rules as the JSON API).
+The file is stored in chunks (``ImportChunk``) and read back as a stream, never whole. A file
+of 1,000,000 rows must not be one transaction, so the import works in steps:
+:func:`import_steps` is a generator that flushes and yields the job after each step (the
+claim with the row count, every batch, the end). It never commits: the caller (the Celery
+task, the CLI) runs each step in a unit of work of its own with
+``portal.core.uow.unit_per_step``.
 
 Importing the same file again changes nothing: every row comes back ``unchanged`` and the
 only audit records are the run's own (``import.queued`` and ``import.finished``).
@@ -20,9 +23,10 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import islice
+from itertools import count, islice
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -41,11 +45,13 @@ from portal.domain.csv_rows import (
     ValidRow,
 )
 from portal.domain.errors import N_, Message
-from portal.domain.records import DebtorRecord
-from portal.models import ActorType, ImportJob, ImportOrigin, ImportStatus
-from portal.services.integration.portfolio import Outcome, upsert_debtors, upsert_items
+from portal.models import ActorType, ImportChunk, ImportJob, ImportOrigin, ImportStatus
+from portal.services.integration import csv_bulk
+from portal.services.integration.portfolio import Outcome
 
-BATCH_SIZE = 500
+CHUNK_BYTES = 1 << 20  # the file is stored and read a MiB at a time
+BATCH_SIZE = 500  # rows per step on the portable path (SQLite)
+BULK_BATCH_SIZE = 5_000  # on PostgreSQL's set-based path: a step costs a few statements
 IMPORT_TASK = "portal.import_items"
 STALE_AFTER = timedelta(minutes=10)
 REPORT_HEADER = ("linha", "coluna", "codigo", "mensagem")
@@ -83,12 +89,16 @@ def queue_import(
     session: DbSession,
     *,
     creditor_id: int,
-    content: bytes,
+    content: bytes | BinaryIO,
     file_name: str,
     actor: Actor,
     staff_id: int | None = None,
 ) -> ImportJob:
-    """A queued job holding the file; audited as ``import.queued`` in the caller's unit."""
+    """A queued job holding the file; audited as ``import.queued`` in the caller's unit.
+
+    ``content`` is the file's bytes or a binary stream (an upload, an open file): it is
+    stored ``CHUNK_BYTES`` at a time, never read whole.
+    """
     origin = ImportOrigin.STAFF if staff_id is not None else ImportOrigin.CLI
     job = ImportJob(
         creditor_id=creditor_id,
@@ -96,20 +106,40 @@ def queue_import(
         origin=origin.value,
         file_name=safe_file_name(file_name),
         status=ImportStatus.QUEUED.value,
-        size_bytes=len(content),
-        content=content,
+        size_bytes=0,
     )
     session.add(job)
     session.flush()
+    stream = io.BytesIO(content) if isinstance(content, bytes) else content
+    for position, data in enumerate(iter(lambda: stream.read(CHUNK_BYTES), b"")):
+        session.execute(sa.insert(ImportChunk).values(job_id=job.id, position=position, data=data))
+        job.size_bytes += len(data)
     record_event(
         session,
         actor,
         "import.queued",
         subject=("import_job", job.id),
         creditor_id=creditor_id,
-        details={"file_name": job.file_name, "size_bytes": len(content), "origin": origin.value},
+        details={"file_name": job.file_name, "size_bytes": job.size_bytes, "origin": origin.value},
     )
     return job
+
+
+def stored_chunks(session: DbSession, job_id: int) -> Iterator[bytes]:
+    """The job's file, a chunk a query (whatever transaction each read falls in)."""
+    for position in count():
+        data = session.scalar(
+            sa.select(ImportChunk.data).where(
+                ImportChunk.job_id == job_id, ImportChunk.position == position
+            )
+        )
+        if data is None:
+            return
+        yield data
+
+
+def _erase_file(session: DbSession, job_id: int) -> None:
+    session.execute(sa.delete(ImportChunk).where(ImportChunk.job_id == job_id))
 
 
 def _job_actor(job: ImportJob) -> Actor:
@@ -153,7 +183,7 @@ def import_steps(
     session: DbSession,
     job_id: int,
     *,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
     today: date | None = None,
 ) -> Iterator[ImportJob]:
     """Read the job's file and upsert its rows, one step at a time; flush only.
@@ -166,10 +196,11 @@ def import_steps(
     job = _claim(session, job_id)
     if job is None:
         return
+    if batch_size is None:
+        batch_size = BULK_BATCH_SIZE if csv_bulk.supported(session) else BATCH_SIZE
     today = today or today_br()
-    content = job.content or b""
     try:
-        table = CsvTable(content)
+        table = CsvTable(lambda: stored_chunks(session, job_id))
         job.total_rows = table.count_rows()
     except CsvFileError as error:
         yield _fail(session, job, error.message)
@@ -189,7 +220,7 @@ def import_steps(
         job.error_rows += result.error_rows
         yield job
     job.error_report = report.getvalue() if job.error_rows else None
-    job.content = None
+    _erase_file(session, job.id)
     job.status = ImportStatus.DONE.value
     job.finished_at = now_utc()
     record_event(
@@ -212,7 +243,7 @@ def import_steps(
 def _fail(session: DbSession, job: ImportJob, message: Message) -> ImportJob:
     job.status = ImportStatus.FAILED.value
     job.failure = {"code": message.code, "key": message.key, "params": list(message.params)}
-    job.content = None
+    _erase_file(session, job.id)
     job.finished_at = now_utc()
     record_event(
         session,
@@ -251,31 +282,15 @@ def _batches(rows: Iterable[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
         yield batch
 
 
-def _merged_debtors(rows: Sequence[ParsedRow]) -> list[DebtorRecord]:
-    """One record per document: blanks of the first row filled by later rows of the batch."""
-    merged: dict[str, DebtorRecord] = {}
-    for row in rows:
-        if isinstance(row, InvalidRow):
-            continue
-        record = row.debtor
-        earlier = merged.get(record.document)
-        if earlier is not None:
-            record = replace(
-                earlier,
-                **{
-                    name: getattr(record, name)
-                    for name in ("email", "phone", "birth_date")
-                    if getattr(earlier, name) is None
-                },
-            )
-        merged[record.document] = record
-    return list(merged.values())
-
-
 def import_batch(
     session: DbSession, creditor_id: int, rows: Sequence[ParsedRow], *, actor: Actor
 ) -> BatchResult:
-    """Upsert the valid rows of one batch (debtors, then items); flush only."""
+    """Upsert the valid rows of one batch (debtors, then items); flush only.
+
+    PostgreSQL takes the set-based path (``csv_bulk``: COPY into a staging table, a statement
+    per table); other databases the portable one (``portfolio``, row by row). Both give the
+    same rows, counts, report lines and audit records.
+    """
     result = BatchResult()
     valid: list[ValidRow] = []
     for row in rows:
@@ -286,26 +301,19 @@ def import_batch(
             valid.append(row)
     if not valid:
         return result
-    debtors = upsert_debtors(session, creditor_id, _merged_debtors(valid), actor=actor)
-    outcomes = upsert_items(
-        session,
-        creditor_id,
-        [(row.debtor.document, row.item) for row in valid],
-        actor=actor,
-    )
+    changed, outcomes = csv_bulk.write_rows(session, creditor_id, valid, actor=actor)
     counted_debtors: set[str] = set()
-    for row, outcome in zip(valid, outcomes, strict=True):
+    for row, (outcome, error) in zip(valid, outcomes, strict=True):
         debtor_changed = (
-            row.debtor.document not in counted_debtors
-            and debtors[row.debtor.document].outcome == Outcome.UPDATED
+            row.debtor.document not in counted_debtors and row.debtor.document in changed
         )
         counted_debtors.add(row.debtor.document)
-        if outcome.error is not None:
-            result.problems.append(RowProblem(row.line, "referencia", outcome.error))
+        if error is not None:
+            result.problems.append(RowProblem(row.line, "referencia", error))
             result.error_rows += 1
-        elif outcome.outcome == Outcome.CREATED:
+        elif outcome == Outcome.CREATED:
             result.created += 1
-        elif outcome.outcome == Outcome.UPDATED or debtor_changed:
+        elif outcome == Outcome.UPDATED or debtor_changed:
             result.updated += 1
         else:
             result.unchanged += 1
@@ -333,6 +341,7 @@ def report_text(problems: Iterable[RowProblem]) -> str:
 
 __all__ = [
     "BATCH_SIZE",
+    "BULK_BATCH_SIZE",
     "BatchResult",
     "abandon_import",
     "failure_message",

@@ -265,6 +265,17 @@ def _error(reference: str, code: str, key: str) -> ItemOutcome:
     return ItemOutcome(reference, Outcome.ERROR, error=Message.of(code, key))
 
 
+# The refusals of an item by code, as the set-based CSV path (``csv_bulk``) reports them.
+ITEM_ERRORS = {
+    code: Message.of(code, key)
+    for code, key in (
+        ("item_locked", _LOCKED),
+        ("reference_of_another_debtor", _OTHER_DEBTOR),
+        ("bureau_removal_confirmed", _REMOVED),
+    )
+}
+
+
 _SETTABLE = {ItemStatus.PAID.value, ItemStatus.CANCELLED.value}
 
 
@@ -304,6 +315,7 @@ def set_item_status(
 
 
 __all__ = [
+    "ITEM_ERRORS",
     "DebtorOutcome",
     "ItemOutcome",
     "Outcome",

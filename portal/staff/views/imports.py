@@ -8,6 +8,8 @@ default), batch by batch, so the progress page can show how far it got.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import sqlalchemy as sa
 from flask import Response, abort, flash, g, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -24,6 +26,7 @@ from portal.extensions import db
 from portal.http import request_actor
 from portal.models import Creditor, ImportJob, StaffRole
 from portal.services.integration import IMPORT_TASK, failure_message, queue_import
+from portal.services.integration.csv_import import CHUNK_BYTES
 from portal.staff.blueprint import bp
 from portal.staff.import_forms import ImportUploadForm
 
@@ -77,17 +80,23 @@ def import_upload() -> tuple[str, int] | BaseResponse:
     if not form.validate_on_submit():
         return _index(form, 400)
     upload = form.file.data
-    content = upload.read()
+    stream = upload.stream  # spooled to disk by Werkzeug past 500 KB: never read whole
+
+    def chunks() -> Iterator[bytes]:
+        stream.seek(0)
+        return iter(lambda: stream.read(CHUNK_BYTES), b"")
+
     try:
-        CsvTable(content)  # encoding and header now; the rows in the task
+        CsvTable(chunks)  # encoding and header now; the rows in the task
     except CsvFileError as error:
         form.file.errors = [domain_message(error.message)]
         return _index(form, 400)
+    stream.seek(0)
     with unit_of_work(db.session):
         job = queue_import(
             db.session,
             creditor_id=form.creditor_id.data,
-            content=content,
+            content=stream,
             file_name=upload.filename or "",
             actor=request_actor(),
             staff_id=g.staff.id,

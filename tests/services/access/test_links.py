@@ -102,7 +102,7 @@ def test_no_birth_date_means_no_birth_date_check() -> None:
 def test_links_issued_in_bulk_are_the_same_rows_and_records_as_one_by_one(app: Flask) -> None:
     from portal.core.context import Actor
     from portal.models import ActorType, Channel, LinkPurpose
-    from portal.services.access.links import find_link, issue_reminder_links
+    from portal.services.access.links import find_link, issue_reminder_link, issue_reminder_links
     from tests.factories import create_creditor, create_debtor, relate
 
     company, other = create_creditor(), create_creditor()
@@ -135,6 +135,8 @@ def test_links_issued_in_bulk_are_the_same_rows_and_records_as_one_by_one(app: F
         assert link is not None and link.id == link_id
         assert (link.debtor_id, link.creditor_id, link.channel) == (debtor.id, company.id, "sms")
         assert (link.issued_by_type, link.issued_by_id) == ("staff", "7")
+        assert (link.purpose, link.use_count, link.failed_attempts) == ("reminder", 0, 0)
+        assert link.created_at.replace(tzinfo=None) == now.replace(tzinfo=None)
         assert link.expires_at.replace(tzinfo=None) == (now + timedelta(days=5)).replace(
             tzinfo=None
         )
@@ -147,7 +149,22 @@ def test_links_issued_in_bulk_are_the_same_rows_and_records_as_one_by_one(app: F
     assert {(r.actor_type, r.actor_id, r.creditor_id) for r in records} == {
         ("staff", "7", company.id)
     }
+    assert all(r.subject_type == "access_link" and r.occurred_at is not None for r in records)
+    assert [r.details for r in records if r.details["debtor_id"] == known[1].id] == [
+        {"debtor_id": known[1].id, "channel": "sms", "days": 5}
+    ]
     assert len({token for _id, token in issued.values()}) == 3
+    single, _token = issue_reminder_link(  # the id sequence went past the bulk's ids
+        db.session,
+        known[2],
+        company,
+        channel=Channel.SMS,
+        days=1,
+        max_days=30,
+        actor=agent,
+        now=now,
+    )
+    assert single.id > max(link_id for link_id, _token in issued.values())
     with pytest.raises(ValueError):
         issue_reminder_links(
             db.session,

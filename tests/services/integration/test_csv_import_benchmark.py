@@ -1,12 +1,17 @@
-"""Benchmark: a CSV file of 100,000 rows imported on PostgreSQL (real commits per batch).
+"""Benchmark: a large CSV file imported on PostgreSQL (real commits per batch), twice.
 
-Run with ``TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
-python -m pytest -s -m slow tests/services/test_csv_import_benchmark.py``; the figures are
-printed. Skipped on SQLite like the other ``postgres`` tests.
+``BENCH_IMPORT_ROWS`` rows (default 1,000,000: issue 15's target is 120 s for them), two
+items per debtor, imported new and then again (every row unchanged), as the CLI runs a job.
+Prints rows/s and the process's peak memory growth, and fails far beyond the measured
+figures. Run with ``TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/t_x
+python -m pytest -s -m slow tests/services/integration/test_csv_import_benchmark.py``
+(``make bench`` does). Skipped on SQLite like the other ``postgres`` tests.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import time
 
 import pytest
@@ -21,9 +26,11 @@ from portal.models import ActorType, ImportJob, PendingItem
 from portal.services.integration import import_steps, queue_import
 from tests.factories import create_creditor
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+# A million rows imported twice takes minutes on a shared 2-core machine: more than the
+# suite's 300 s per test.
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(1800)]
 
-ROWS = 100_000
+ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
 ITEMS_PER_DEBTOR = 2
 HEADER = "documento;nome;email;telefone;data_nascimento;referencia;descricao;valor;vencimento\n"
 
@@ -36,11 +43,12 @@ def money(cents: int) -> str:
 
 def generated_file(rows: int) -> bytes:
     """``rows`` valid lines, two items per debtor, every cell in pt-BR format."""
-    lines = [HEADER]
+    out = io.BytesIO()  # line by line: no list of a million strings
+    out.write(HEADER.encode())
     for n in range(rows):
         person = n // ITEMS_PER_DEBTOR
         cpf = cpf_from_base(f"{300_000_000 + person:09d}")
-        lines.append(
+        out.write(
             ";".join(
                 (
                     f"{cpf[:3]}.{cpf[3:6]}.{cpf[6:9]}-{cpf[9:]}",
@@ -53,10 +61,10 @@ def generated_file(rows: int) -> bytes:
                     money(10_000 + n * 37 % 900_000),
                     f"{1 + n % 28:02d}/{1 + n % 12:02d}/2026",
                 )
-            )
-            + "\n"
+            ).encode()
+            + b"\n"
         )
-    return "".join(lines).encode()
+    return out.getvalue()
 
 
 def _import(app: Flask, creditor_id: int, content: bytes) -> tuple[float, dict[str, int]]:
@@ -85,16 +93,37 @@ def _import(app: Flask, creditor_id: int, content: bytes) -> tuple[float, dict[s
     return elapsed, counts
 
 
-def test_import_of_100_000_rows(committed: Flask) -> None:
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        line = next(x for x in status if x.startswith(f"{field}:"))
+    return int(line.split()[1]) / 1024  # kB
+
+
+def memory_mark() -> float:
+    """Resident memory now, the peak reset to it (Linux: ``clear_refs`` 5)."""
+    with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+        clear.write("5")
+    return _status_mb("VmRSS")
+
+
+def peak_since_mark() -> float:
+    return _status_mb("VmHWM")
+
+
+def test_import_of_a_large_file(committed: Flask) -> None:
     with committed.app_context():
         creditor_id = create_creditor().id
         db.session.commit()
     content = generated_file(ROWS)
+    size_mb = len(content) / 1e6
+    before = memory_mark()
 
     elapsed, counts = _import(committed, creditor_id, content)
+    grown = peak_since_mark() - before
     print(  # noqa: T201
-        f"\nCSV import: {ROWS} rows ({len(content) / 1e6:.1f} MB) in {elapsed:.1f} s "
-        f"= {ROWS / elapsed:,.0f} rows/s"
+        f"\nCSV import: {ROWS:,} rows ({size_mb:.1f} MB) in {elapsed:.1f} s "
+        f"= {ROWS / elapsed:,.0f} rows/s; peak memory {grown:+.0f} MB "
+        f"(load average {os.getloadavg()[0]:.1f})"
     )
     assert counts == {"created": ROWS, "updated": 0, "unchanged": 0, "errors": 0}
     with committed.app_context():
@@ -106,4 +135,8 @@ def test_import_of_100_000_rows(committed: Flask) -> None:
         f"CSV re-import (all unchanged): {ROWS} rows in {again:.1f} s = {ROWS / again:,.0f} rows/s"
     )
     assert counts == {"created": 0, "updated": 0, "unchanged": ROWS, "errors": 0}
-    assert elapsed < 180 and again < 180, "far slower than measured (about 60 s or less)"
+    seconds_per_100k = 100_000 / min(ROWS / elapsed, ROWS / again)
+    assert seconds_per_100k < 60, "far slower than measured (about 12 s per 100,000 rows)"
+    # Not flat yet: the file is read whole and every reference and debtor of the file is
+    # remembered (docs/performance.md); this bounds that at its measured size and a margin.
+    assert grown < 150 + 12 * size_mb, "far more memory than measured"
