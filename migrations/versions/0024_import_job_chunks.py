@@ -3,7 +3,7 @@
 neither the upload nor the import ever holds the whole file in memory (issue 15).
 
 Revision ID: 0024
-Revises: 0020
+Revises: 0023
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0024'
-down_revision = '0020'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
