@@ -182,13 +182,13 @@ def test_a_batch_checks_each_document_once_and_keeps_punctuated_ones(
 
     debtor = _debtor(company)
     checked: list[str] = []
-    real = documents._CPF.validate
+    real = documents._cpf_digits_valid
 
     def counted(value: str) -> bool:
         checked.append(value)
-        return bool(real(value))
+        return real(value)
 
-    monkeypatch.setattr(documents._CPF, "validate", counted)
+    monkeypatch.setattr(documents, "_cpf_digits_valid", counted)
     punctuated = documents.format_cpf(str(debtor["document"]))
     bad = str(debtor["document"])[:-1] + str((int(str(debtor["document"])[-1]) + 1) % 10)
     body = {
