@@ -33,11 +33,13 @@ def _post_link_requests(app, n: int) -> list[int]:  # type: ignore[no-untyped-de
 def test_limits_live_in_redis_when_configured(database_uri: str) -> None:
     if not _redis_up():
         pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
-    store = redis.Redis.from_url("redis://127.0.0.1:6379/14")
+    # Its own Redis database per run: .ci/run runs the SQLite and PostgreSQL suites side by side.
+    url = "redis://127.0.0.1:6379/" + ("13" if database_uri.startswith("postgresql") else "14")
+    store = redis.Redis.from_url(url)
     store.flushdb()
     app = make_test_app(
         database_uri,
-        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/14",
+        RATELIMIT_STORAGE_URI=url,
         RATELIMIT_LINK_REQUEST_IP="2 per hour",
     )
     assert _post_link_requests(app, 3) == [303, 303, 429]
@@ -45,7 +47,7 @@ def test_limits_live_in_redis_when_configured(database_uri: str) -> None:
     # A second app server sharing the same Redis sees the same count.
     other = make_test_app(
         database_uri,
-        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/14",
+        RATELIMIT_STORAGE_URI=url,
         RATELIMIT_LINK_REQUEST_IP="2 per hour",
     )
     assert _post_link_requests(other, 1) == [429]
